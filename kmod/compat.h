@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - every kernel-version difference aperture_io.c meets, in one
+ * place.  Supported: 6.1 (Debian 12), 6.12 (Debian 12 backports, Debian
+ * 13) and 7.x (Debian 13 backports).
+ */
+#ifndef APERTURE_COMPAT_H
+#define APERTURE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+
+/* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void aperture_vm_flags_set(struct vm_area_struct *vma,
+					 unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+#else
+#define aperture_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
+#endif
+
+/*
+ * f_mode bits a file from alloc_file_pseudo() lacks and an ordinary open
+ * would have: pread/pwrite (else ESPIPE), lseek (6.1 checks FMODE_LSEEK;
+ * later kernels dropped the bit) and O_DIRECT (FUSE passthrough opens of
+ * the backing file fail without it).
+ */
+#ifdef FMODE_LSEEK
+#define APERTURE_FMODE_LSEEK FMODE_LSEEK
+#else
+#define APERTURE_FMODE_LSEEK 0
+#endif
+#define APERTURE_FMODE_PSEUDO (FMODE_PREAD | FMODE_PWRITE | \
+			       APERTURE_FMODE_LSEEK | FMODE_CAN_ODIRECT)
+
+/* 6.6 hid the inode time stamps behind accessors. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+static inline void aperture_inode_init_ts(struct inode *inode)
+{
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+}
+#else
+#define aperture_inode_init_ts(inode) simple_inode_init_ts(inode)
+#endif
+
+#endif /* APERTURE_COMPAT_H */
