@@ -58,6 +58,7 @@ struct ap_func {
 	uint16_t subsys_id;		/* subsystem device, 0 if none */
 	char slot[AP_SLOT_LEN];		/* "0000:00:04.0" (the directory name) */
 	char name[2 * AP_NAME_LEN];	/* lspci's "vendor device" name */
+	char description[4 * AP_NAME_LEN]; /* lspci -nn's line after the slot */
 	char vendor_name[AP_NAME_LEN];	/* "Red Hat, Inc." (or "Device 1234") */
 	char device_name[AP_NAME_LEN];	/* "QEMU PCI Test Device" */
 	char class_name[AP_NAME_LEN];	/* "Unclassified device" */
@@ -147,9 +148,10 @@ ssize_t ap_pci_scan(struct ap_pci *pci, const struct ap_filter_list *filters,
 const char *ap_pci_error(struct ap_pci *pci);
 
 /*
- * Fill @name with lspci's one-line description of @f, as `lspci -nn`
+ * Fill @buf with lspci's one-line description of @f, as `lspci -nn`
  * prints it after the slot: "Unclassified device [00ff]: Red Hat, Inc.
  * QEMU PCI Test Device [1b36:0005]" (with " (rev NN)" when non-zero).
+ * It is made at scan time (f->description), with libpci's own wording.
  */
 void ap_func_describe(const struct ap_func *f, char *buf, size_t len);
 

@@ -28,6 +28,8 @@ struct ap_pci {
 	struct pci_access *acc;		/* libpci's handle */
 	jmp_buf jump;			/* where acc->error() returns to */
 	char error[256];		/* libpci's last fatal message */
+	bool is_dump;			/* dump method: the device list is
+					 * read once, at pci_init() */
 };
 
 /* The handle whose call is running (under its lock), for the hooks. */
@@ -107,6 +109,7 @@ struct ap_pci *ap_pci_open(const struct ap_pci_config *cfg)
 	pci->acc->numeric_ids = cfg && cfg->numeric;
 	if (cfg && cfg->dump_file) {
 		pci->acc->method = PCI_ACCESS_DUMP;
+		pci->is_dump = true;
 		if (pci_set_param(pci->acc, "dump.name",
 				  (char *)cfg->dump_file)) {
 			err = EINVAL;
@@ -184,6 +187,25 @@ static void ap_pci_fill_bar(struct pci_dev *d, int i, struct ap_bar *bar)
 		bar->flags |= APERTURE_IO_BAR_PREFETCH;
 }
 
+/* lspci -nn's line: class and names with their numbers (MIXED). */
+static void ap_pci_describe(struct pci_access *a, struct ap_func *f)
+{
+	char cls[AP_NAME_LEN], name[2 * AP_NAME_LEN];
+	int mixed = a->numeric_ids ? PCI_LOOKUP_NUMERIC : PCI_LOOKUP_MIXED;
+	int n;
+
+	pci_lookup_name(a, cls, sizeof(cls), PCI_LOOKUP_CLASS | mixed,
+			f->class_id);
+	pci_lookup_name(a, name, sizeof(name),
+			PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | mixed,
+			f->vendor_id, f->device_id);
+	n = snprintf(f->description, sizeof(f->description), "%s: %s", cls,
+		     name);
+	if (f->rev_id && n >= 0 && (size_t)n < sizeof(f->description))
+		snprintf(f->description + n, sizeof(f->description) - n,
+			 " (rev %02x)", f->rev_id);
+}
+
 /* Fill @f from libpci's @d: identity, names and BARs. */
 static void ap_pci_fill_func(struct pci_access *a, struct pci_dev *d,
 			     struct ap_func *f)
@@ -224,6 +246,7 @@ static void ap_pci_fill_func(struct pci_access *a, struct pci_dev *d,
 					PCI_LOOKUP_DEVICE,
 				f->vendor_id, f->device_id,
 				f->subsys_vendor_id, f->subsys_id);
+	ap_pci_describe(a, f);
 	drv = pci_get_string_property(d, PCI_FILL_DRIVER);
 	if (drv)
 		snprintf(f->driver, sizeof(f->driver), "%s", drv);
@@ -282,8 +305,10 @@ static void ap_pci_do_scan(struct ap_pci *pci, void *arg)
 	struct ap_func *tmp;
 	struct pci_dev *d;
 
-	ap_pci_forget(pci->acc);
-	pci_scan_bus(pci->acc);
+	if (!pci->is_dump) {
+		ap_pci_forget(pci->acc);
+		pci_scan_bus(pci->acc);
+	}
 	for (d = pci->acc->devices; d; d = d->next) {
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? 2 * s->cap : 32;
@@ -328,11 +353,5 @@ ssize_t ap_pci_scan(struct ap_pci *pci, const struct ap_filter_list *filters,
 
 void ap_func_describe(const struct ap_func *f, char *buf, size_t len)
 {
-	int n;
-
-	n = snprintf(buf, len, "%s [%02x%02x]: %s [%04x:%04x]", f->class_name,
-		     f->class_id >> 8, f->class_id & 0xff, f->name,
-		     f->vendor_id, f->device_id);
-	if (f->rev_id && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, " (rev %02x)", f->rev_id);
+	snprintf(buf, len, "%s", f->description);
 }
