@@ -1,0 +1,477 @@
+/*
+ * check_fs.c - aperturefs as a user sees it, through the mount the runner
+ * makes at /mnt/apertures (no options): the tree and sizes, info against
+ * sysfs, config byte-equal to sysfs, the commands people type (hexdump, od,
+ * xxd, dd, cmp, cat, cp) with their exact output, pread/pwrite from a
+ * program, past-the-end accesses, O_TRUNC and truncate, and the bytes the
+ * host sees in ivshmem.
+ */
+#include <dirent.h>
+
+#include "fs_util.h"
+
+#define EDU_BAR0	FS_MNT "/" FS_EDU "/bar0"
+#define SHM_BAR2	FS_MNT "/" FS_IVSHMEM "/bar2"
+#define SHM_SIZE	(1u << 20)
+
+static void need_mount(void)
+{
+	if (!fs_mounted(FS_MNT))
+		ck_abort_msg(FS_MNT " is not mounted (run without --no-mount)");
+}
+
+/* ---- tree ---------------------------------------------------------- */
+
+START_TEST(tree_lists_functions_with_bars)
+{
+	const char *want[] = { FS_VGA, FS_EDU, FS_IVSHMEM, FS_TESTDEV,
+			       "by-id" };
+	struct stat st;
+
+	need_mount();
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_msg(stat(fs_path(FS_MNT "/%s", want[i]), &st) == 0,
+			      "%s: %s", want[i], strerror(errno));
+		ck_assert(S_ISDIR(st.st_mode));
+	}
+	/* Every directory is a function of sysfs; root has no BAR dir. */
+	DIR *d = opendir(FS_MNT);
+	struct dirent *de;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "by-id"))
+			continue;
+		ck_assert_msg(stat(fs_path(FS_SYSFS "/%s", de->d_name), &st) ==
+				      0,
+			      "%s is not in sysfs", de->d_name);
+	}
+	closedir(d);
+}
+END_TEST
+
+START_TEST(tree_bar_files_match_sysfs)
+{
+	const char *devs[] = { FS_VGA, FS_EDU, FS_IVSHMEM, FS_TESTDEV };
+
+	need_mount();
+	for (size_t i = 0; i < 4; i++) {
+		for (int b = 0; b < 6; b++) {
+			unsigned long long s, e, fl;
+			struct stat st;
+			int ret;
+
+			fs_sysfs_resource(devs[i], b, &s, &e, &fl);
+			ret = stat(fs_path(FS_MNT "/%s/bar%d", devs[i], b),
+				   &st);
+			if (!e) {
+				ck_assert_msg(ret < 0 && errno == ENOENT,
+					      "%s bar%d should not exist",
+					      devs[i], b);
+				continue;
+			}
+			ck_assert_msg(ret == 0, "%s bar%d: %s", devs[i], b,
+				      strerror(errno));
+			ck_assert(S_ISREG(st.st_mode));
+			ck_assert_uint_eq(st.st_size, e - s + 1);
+			ck_assert_uint_eq(st.st_mode & 07777, 0600);
+			ck_assert_uint_eq(st.st_uid, 0);
+		}
+	}
+}
+END_TEST
+
+START_TEST(tree_known_sizes)
+{
+	struct stat st;
+
+	need_mount();
+	ck_assert_int_eq(stat(EDU_BAR0, &st), 0);
+	ck_assert_uint_eq(st.st_size, 1 << 20);
+	ck_assert_int_eq(stat(SHM_BAR2, &st), 0);
+	ck_assert_uint_eq(st.st_size, SHM_SIZE);
+	ck_assert_int_eq(stat(FS_MNT "/" FS_IVSHMEM "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_size, 256);
+	ck_assert_int_eq(stat(FS_MNT "/" FS_VGA "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_size, 16 << 20);
+	ck_assert_int_eq(stat(FS_MNT "/" FS_TESTDEV "/bar1", &st), 0);
+	ck_assert_uint_eq(st.st_size, 256);
+	ck_assert_int_eq(stat(FS_MNT "/" FS_IVSHMEM "/bar1", &st), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(tree_by_id)
+{
+	char buf[64];
+	ssize_t n;
+	struct stat a, b;
+
+	need_mount();
+	n = readlink(FS_MNT "/by-id/1234:11e8", buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	ck_assert_str_eq(buf, "../" FS_EDU);
+	n = readlink(FS_MNT "/by-id/1af4:1110", buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	ck_assert_str_eq(buf, "../" FS_IVSHMEM);
+	ck_assert_int_eq(stat(FS_MNT "/by-id/1234:11e8/bar0", &a), 0);
+	ck_assert_int_eq(stat(EDU_BAR0, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	/* The two virtio-9p functions share ids: one gets a suffix. */
+	ck_assert_int_eq(lstat(FS_MNT "/by-id/1af4:1009", &a), 0);
+	ck_assert_int_eq(lstat(FS_MNT "/by-id/1af4:1009-2", &a), 0);
+	ck_assert(S_ISLNK(a.st_mode));
+}
+END_TEST
+
+/* ---- info and config ----------------------------------------------- */
+
+START_TEST(info_matches_sysfs)
+{
+	const char *devs[] = { FS_VGA, FS_EDU, FS_IVSHMEM, FS_TESTDEV };
+
+	need_mount();
+	for (size_t i = 0; i < 4; i++) {
+		char *text = fs_slurp(fs_path(FS_MNT "/%s/info", devs[i]),
+				      65536, NULL);
+		char v[256], key[32];
+
+		ck_assert(fs_info_get(text, "slot", v, sizeof(v)));
+		ck_assert_str_eq(v, devs[i]);
+		ck_assert(fs_info_get(text, "vendor", v, sizeof(v)));
+		snprintf(key, sizeof(key), "[%04llx]",
+			 fs_sysfs_hex(devs[i], "vendor"));
+		ck_assert_msg(strstr(v, key), "vendor %s, want %s", v, key);
+		ck_assert(fs_info_get(text, "device", v, sizeof(v)));
+		snprintf(key, sizeof(key), "[%04llx]",
+			 fs_sysfs_hex(devs[i], "device"));
+		ck_assert_msg(strstr(v, key), "device %s, want %s", v, key);
+		for (int b = 0; b < 6; b++) {
+			unsigned long long s, e, fl;
+
+			fs_sysfs_resource(devs[i], b, &s, &e, &fl);
+			snprintf(key, sizeof(key), "bar%d.address", b);
+			if (!e) {
+				ck_assert(!fs_info_get(text, key, v,
+						       sizeof(v)));
+				continue;
+			}
+			ck_assert_msg(fs_info_get(text, key, v, sizeof(v)),
+				      "%s: no %s in\n%s", devs[i], key, text);
+			ck_assert_uint_eq(strtoull(v, NULL, 0), s);
+			snprintf(key, sizeof(key), "bar%d.size", b);
+			ck_assert(fs_info_get(text, key, v, sizeof(v)));
+			ck_assert_uint_eq(strtoull(v, NULL, 0), e - s + 1);
+			snprintf(key, sizeof(key), "bar%d.type", b);
+			ck_assert(fs_info_get(text, key, v, sizeof(v)));
+			ck_assert_str_eq(v, fl & 0x100 ? "io" : "mem");
+			snprintf(key, sizeof(key), "bar%d.prefetchable", b);
+			ck_assert(fs_info_get(text, key, v, sizeof(v)));
+			ck_assert_str_eq(v, fl & 0x2000 ? "yes" : "no");
+			snprintf(key, sizeof(key), "bar%d.module", b);
+			ck_assert(fs_info_get(text, key, v, sizeof(v)));
+			ck_assert_str_eq(v, "ok");
+			snprintf(key, sizeof(key), "bar%d.mmap", b);
+			ck_assert(fs_info_get(text, key, v, sizeof(v)));
+		}
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(info_names_like_lspci)
+{
+	char *text, v[256];
+
+	need_mount();
+	text = fs_slurp(FS_MNT "/" FS_TESTDEV "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "name", v, sizeof(v)));
+	ck_assert_str_eq(v, "Unclassified device [00ff]: Red Hat, Inc. QEMU "
+			    "PCI Test Device [1b36:0005]");
+	ck_assert_ptr_nonnull(strstr(text, "\nbar1: I/O ports at "));
+	ck_assert(fs_info_get(text, "bar1.mmap", v, sizeof(v)));
+	ck_assert_str_eq(v, "no (I/O-port BAR)");
+	free(text);
+
+	text = fs_slurp(FS_MNT "/" FS_IVSHMEM "/info", 65536, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "(64-bit, prefetchable) "
+					   "[size=1M]\n"));
+	ck_assert(fs_info_get(text, "bar2.memtype", v, sizeof(v)));
+	ck_assert_str_eq(v, "wc");
+	ck_assert(fs_info_get(text, "bar0.memtype", v, sizeof(v)));
+	ck_assert_str_eq(v, "uc");
+	free(text);
+}
+END_TEST
+
+START_TEST(info_stat_size_is_text_size)
+{
+	struct stat st;
+	size_t len;
+	char *text;
+
+	need_mount();
+	text = fs_slurp(FS_MNT "/" FS_EDU "/info", 65536, &len);
+	ck_assert_int_eq(stat(FS_MNT "/" FS_EDU "/info", &st), 0);
+	ck_assert_uint_eq(st.st_size, len);
+	free(text);
+}
+END_TEST
+
+START_TEST(config_equals_sysfs)
+{
+	const char *devs[] = { FS_VGA, FS_EDU, FS_IVSHMEM, FS_TESTDEV };
+
+	need_mount();
+	for (size_t i = 0; i < 4; i++) {
+		size_t a, b;
+		char *x = fs_slurp(fs_path(FS_MNT "/%s/config", devs[i]), 8192,
+				   &a);
+		char *y = fs_slurp(fs_path(FS_SYSFS "/%s/config", devs[i]),
+				   8192, &b);
+		struct stat st;
+
+		ck_assert_uint_eq(a, b);
+		ck_assert_uint_ge(a, 256);
+		ck_assert_int_eq(memcmp(x, y, a), 0);
+		ck_assert_int_eq(stat(fs_path(FS_MNT "/%s/config", devs[i]),
+				      &st),
+				 0);
+		ck_assert_uint_eq(st.st_size, a);
+		free(x);
+		free(y);
+	}
+	errno = 0;
+	ck_assert_int_eq(open(FS_MNT "/" FS_EDU "/config", O_WRONLY), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(open(FS_MNT "/" FS_EDU "/info", O_RDWR), -1);
+	ck_assert_int_eq(errno, EACCES);
+}
+END_TEST
+
+/* ---- the commands users type ---------------------------------------- */
+
+START_TEST(cmd_hexdump_edu_identity)
+{
+	need_mount();
+	fs_expect("00000000  ed 00 00 01                                       "
+		  "|....|\n00000004\n",
+		  "hexdump -C -n 4 " EDU_BAR0);
+}
+END_TEST
+
+START_TEST(cmd_dd_liveness)
+{
+	need_mount();
+	/* One 4-byte word written at 0x04, read back inverted. */
+	fs_expect("", "printf '\\x78\\x56\\x34\\x12' | dd of=" EDU_BAR0
+		      " bs=4 seek=1 count=1 conv=notrunc status=none");
+	fs_expect(" edcba987\n", "dd if=" EDU_BAR0 " bs=4 skip=1 count=1 "
+				 "status=none | od -An -tx4");
+	fs_expect("000000 010000ed edcba987\n000008\n",
+		  "od -A x -t x4 -N 8 " EDU_BAR0);
+	fs_expect("00000000: ed00 0001 87a9 cbed                      "
+		  "........\n",
+		  "xxd -l 8 " EDU_BAR0);
+	/* And the other way round, through the same mount. */
+	fs_expect("", "printf '\\x00\\x00\\x00\\x00' | dd of=" EDU_BAR0
+		      " bs=4 seek=1 count=1 conv=notrunc status=none");
+	fs_expect("00000004  ff ff ff ff                                       "
+		  "|....|\n00000008\n",
+		  "hexdump -C -s 4 -n 4 " EDU_BAR0);
+}
+END_TEST
+
+START_TEST(cmd_cp_cat_cmp_ivshmem)
+{
+	static uint8_t img[SHM_SIZE];
+	struct stat st;
+	char *copy;
+	size_t len;
+
+	need_mount();
+	fs_pattern(img, sizeof(img), 42);
+	fs_write_file("/tmp/image.bin", img, sizeof(img));
+	fs_expect("", "cp /tmp/image.bin " SHM_BAR2);
+	fs_expect("", "cmp /tmp/image.bin " SHM_BAR2);
+	/* What the host's file holds, read through the cache=none share. */
+	fs_expect("", "cmp /tmp/image.bin %s", fs_ivshmem_host());
+	fs_expect("", "cat " SHM_BAR2 " > /tmp/copy.bin");
+	copy = fs_slurp("/tmp/copy.bin", 2 * SHM_SIZE, &len);
+	ck_assert_uint_eq(len, SHM_SIZE);
+	ck_assert_int_eq(memcmp(copy, img, len), 0);
+	free(copy);
+	ck_assert_int_eq(stat(SHM_BAR2, &st), 0);
+	ck_assert_uint_eq(st.st_size, SHM_SIZE);
+}
+END_TEST
+
+START_TEST(cmd_dd_without_notrunc)
+{
+	static uint8_t fw[64 << 10], back[64 << 10];
+	struct stat st;
+	int fd;
+
+	need_mount();
+	/* Known bytes after the firmware, to see that O_TRUNC zeroes none. */
+	fd = open(SHM_BAR2, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "TAIL", 4, sizeof(fw)), 4);
+	close(fd);
+	fs_pattern(fw, sizeof(fw), 7);
+	fs_write_file("/tmp/fw.bin", fw, sizeof(fw));
+	fs_expect("", "dd if=/tmp/fw.bin of=" SHM_BAR2 " bs=4k status=none");
+	ck_assert_int_eq(stat(SHM_BAR2, &st), 0);
+	ck_assert_uint_eq(st.st_size, SHM_SIZE);
+	fd = open(fs_ivshmem_host(), O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, back, sizeof(back), 0), sizeof(back));
+	ck_assert_int_eq(memcmp(back, fw, sizeof(fw)), 0);
+	ck_assert_int_eq(pread(fd, back, 4, sizeof(fw)), 4);
+	ck_assert_int_eq(memcmp(back, "TAIL", 4), 0);
+	close(fd);
+
+	/* One word at word 3, nothing else. */
+	fs_expect("", "printf 'WORD' | dd of=" SHM_BAR2 " bs=4 seek=3 count=1 "
+		      "conv=notrunc status=none");
+	fs_expect("", "cmp -n 12 /tmp/fw.bin " SHM_BAR2);
+	fs_expect("WORD", "dd if=" SHM_BAR2 " bs=4 skip=3 count=1 status=none");
+	fs_expect("", "cmp -i 16 -n 4096 /tmp/fw.bin " SHM_BAR2);
+}
+END_TEST
+
+START_TEST(truncate_is_ignored)
+{
+	struct stat st;
+	char buf[4];
+	int fd;
+
+	need_mount();
+	fd = open(SHM_BAR2, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "KEEP", 4, 100), 4);
+	close(fd);
+	ck_assert_int_eq(truncate(SHM_BAR2, 0), 0);
+	fd = open(SHM_BAR2, O_RDWR | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 12), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(st.st_size, SHM_SIZE);
+	ck_assert_int_eq(pread(fd, buf, 4, 100), 4);
+	ck_assert_int_eq(memcmp(buf, "KEEP", 4), 0);
+	close(fd);
+	ck_assert_int_eq(stat(SHM_BAR2, &st), 0);
+	ck_assert_uint_eq(st.st_size, SHM_SIZE);
+}
+END_TEST
+
+/* ---- a program with pread/pwrite ------------------------------------ */
+
+START_TEST(prog_pread_pwrite)
+{
+	uint32_t v;
+	int fd;
+
+	need_mount();
+	fd = open(EDU_BAR0, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
+	ck_assert_uint_eq(v, 0x010000ed);
+	v = 0xcafe0001;
+	ck_assert_int_eq(pwrite(fd, &v, 4, 4), 4);
+	ck_assert_int_eq(pread(fd, &v, 4, 4), 4);
+	ck_assert_uint_eq(v, ~0xcafe0001u);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 1 << 20);
+	close(fd);
+}
+END_TEST
+
+START_TEST(past_the_end)
+{
+	char buf[16];
+	int fd;
+
+	need_mount();
+	fd = open(SHM_BAR2, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, 16, SHM_SIZE), 0);
+	ck_assert_int_eq(pread(fd, buf, 16, SHM_SIZE + 4096), 0);
+	ck_assert_int_eq(pread(fd, buf, 16, SHM_SIZE - 8), 8);
+	errno = 0;
+	ck_assert_int_eq(pwrite(fd, buf, 16, SHM_SIZE), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(pwrite(fd, "abcdefgh12345678", 16, SHM_SIZE - 8), 8);
+	ck_assert_int_eq(pread(fd, buf, 8, SHM_SIZE - 8), 8);
+	ck_assert_int_eq(memcmp(buf, "abcdefgh", 8), 0);
+	close(fd);
+	fs_expect("", "dd if=/dev/zero of=" SHM_BAR2 " bs=4 seek=%u count=1 "
+		      "conv=notrunc status=none 2>/dev/null; test $? -ne 0",
+		  SHM_SIZE / 4);
+}
+END_TEST
+
+START_TEST(shared_mmap_enodev_without_passthrough)
+{
+	char *text, v[256];
+	void *p;
+	int fd;
+
+	need_mount();
+	text = fs_slurp(FS_MNT "/" FS_IVSHMEM "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar2.mmap", v, sizeof(v)));
+	fd = open(SHM_BAR2, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!strcmp(v, "yes")) {
+		ck_assert_ptr_ne(p, MAP_FAILED);
+		munmap(p, 4096);
+	} else {
+		/* Never a page-cache "mapping" of a device. */
+		ck_assert_ptr_eq(p, MAP_FAILED);
+		ck_assert_int_eq(errno, ENODEV);
+		ck_assert_msg(!strncmp(v, "no (", 4), "%s", v);
+	}
+	close(fd);
+	free(text);
+}
+END_TEST
+
+Suite *fs_suite(void);
+
+Suite *fs_suite(void)
+{
+	Suite *s = suite_create("fs");
+	TCase *tc;
+
+	tc = tcase_create("tree");
+	tcase_add_test(tc, tree_lists_functions_with_bars);
+	tcase_add_test(tc, tree_bar_files_match_sysfs);
+	tcase_add_test(tc, tree_known_sizes);
+	tcase_add_test(tc, tree_by_id);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("info");
+	tcase_add_test(tc, info_matches_sysfs);
+	tcase_add_test(tc, info_names_like_lspci);
+	tcase_add_test(tc, info_stat_size_is_text_size);
+	tcase_add_test(tc, config_equals_sysfs);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("commands");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, cmd_hexdump_edu_identity);
+	tcase_add_test(tc, cmd_dd_liveness);
+	tcase_add_test(tc, cmd_cp_cat_cmp_ivshmem);
+	tcase_add_test(tc, cmd_dd_without_notrunc);
+	tcase_add_test(tc, truncate_is_ignored);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("program");
+	tcase_add_test(tc, prog_pread_pwrite);
+	tcase_add_test(tc, past_the_end);
+	tcase_add_test(tc, shared_mmap_enodev_without_passthrough);
+	suite_add_tcase(s, tc);
+	return s;
+}
