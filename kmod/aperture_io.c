@@ -50,7 +50,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
-#include <asm/unaligned.h>
 
 #include "aperture_io.h"
 #include "aperture_split.h"

@@ -11,6 +11,13 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void aperture_vm_flags_set(struct vm_area_struct *vma,
