@@ -1,0 +1,326 @@
+/*
+ * check_fs_mount.c - aperturefs's options and mount paths, with mounts of
+ * its own under /tmp (the runner's /mnt/apertures is left alone): device
+ * filters, ro (EROFS), permissions for a non-root user (uid=, gid=,
+ * umask=), mount -t fuse.aperturefs and fstab, umount and fusermount3 -u,
+ * and the one-line errors before anything is mounted (bad filter, unknown
+ * option, bad values, not root, module not loaded).
+ */
+#include <dirent.h>
+#include <grp.h>
+
+#include "fs_util.h"
+
+#define NOBODY 65534
+
+/* Names in @dir but "." and "..", sorted, joined with spaces. */
+static void list_dir(const char *dir, char *out, size_t len)
+{
+	struct dirent **v;
+	int n = scandir(dir, &v, NULL, alphasort);
+
+	ck_assert_msg(n >= 0, "scandir %s: %s", dir, strerror(errno));
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i]->d_name[0] != '.') {
+			if (out[0])
+				strncat(out, " ", len - strlen(out) - 1);
+			strncat(out, v[i]->d_name, len - strlen(out) - 1);
+		}
+		free(v[i]);
+	}
+	free(v);
+}
+
+START_TEST(filter_one_slot)
+{
+	struct fs_mount m;
+	char got[1024];
+
+	fs_mount(&m, "/tmp/ap-filter1", "devices=00:04.0");
+	list_dir("/tmp/ap-filter1", got, sizeof(got));
+	ck_assert_str_eq(got, "0000:00:04.0 by-id");
+	list_dir("/tmp/ap-filter1/by-id", got, sizeof(got));
+	ck_assert_str_eq(got, "1234:11e8");
+	fs_umount(&m);
+}
+END_TEST
+
+START_TEST(filter_list_and_repeat)
+{
+	struct fs_mount m;
+	char got[1024];
+
+	fs_mount(&m, "/tmp/ap-filter2", "devices=1af4:1110;-s00:06,devices=-d ::0300");
+	list_dir("/tmp/ap-filter2", got, sizeof(got));
+	ck_assert_str_eq(got, "0000:00:02.0 0000:00:05.0 0000:00:06.0 by-id");
+	fs_umount(&m);
+}
+END_TEST
+
+START_TEST(filter_matching_nothing)
+{
+	struct fs_mount m;
+	char got[1024];
+
+	fs_mount(&m, "/tmp/ap-filter3", "devices=dead:beef");
+	list_dir("/tmp/ap-filter3", got, sizeof(got));
+	ck_assert_str_eq(got, "by-id");
+	fs_umount(&m);
+}
+END_TEST
+
+/* aperturefs with @opts must exit non-zero, print one line containing
+ * @want, and mount nothing. */
+static void expect_error(const char *opts, const char *want)
+{
+	struct fs_mount m;
+	char err[2048] = "";
+	int ret;
+
+	ret = fs_mount_opts(&m, "/tmp/ap-err", opts, err, sizeof(err));
+	ck_assert_msg(ret != 0, "-o %s mounted", opts);
+	ck_assert_msg(strstr(err, want), "-o %s: want '%s' in:\n%s", opts,
+		      want, err);
+	ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
+		      "-o %s: not one line:\n%s", opts, err);
+	ck_assert(!fs_mounted("/tmp/ap-err"));
+}
+
+START_TEST(errors_before_mount)
+{
+	expect_error("devices=zz:1", "bad filter 'zz:1' in -o devices");
+	expect_error("devices=00:04.0;-s 00:99.0",
+		     "bad filter '-s 00:99.0' in -o devices");
+	expect_error("width=3", "bad -o width=3");
+	expect_error("memtype=wb", "bad -o memtype=wb");
+	expect_error("passthrough=yes", "bad -o passthrough=yes");
+	expect_error("umask=999", "bad -o umask=999");
+	expect_error("uid=no-such-user", "bad -o uid=no-such-user");
+	expect_error("frobnicate", "frobnicate");
+}
+END_TEST
+
+START_TEST(error_not_root)
+{
+	int pipefd[2], st;
+	char err[1024] = "";
+	ssize_t n;
+	pid_t pid;
+
+	mkdir("/tmp/ap-user", 0777);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	if (!pid) {
+		dup2(pipefd[1], 2);
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(99);
+		execl(fs_daemon(), "aperturefs", "/tmp/ap-user", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	ck_assert_msg(strstr(err, "must run as root"), "%s", err);
+	ck_assert(!fs_mounted("/tmp/ap-user"));
+}
+END_TEST
+
+START_TEST(ro_mount)
+{
+	struct fs_mount m;
+	uint32_t v;
+	int fd;
+
+	fs_mount(&m, "/tmp/ap-ro", "ro");
+	fd = open("/tmp/ap-ro/" FS_EDU "/bar0", O_RDWR);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(errno, EROFS);
+	fd = open("/tmp/ap-ro/" FS_EDU "/bar0", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
+	ck_assert_uint_eq(v, 0x010000ed);
+	close(fd);
+	ck_assert_int_eq(truncate("/tmp/ap-ro/" FS_IVSHMEM "/bar2", 0), -1);
+	ck_assert_int_eq(errno, EROFS);
+	fs_umount(&m);
+}
+END_TEST
+
+/* As user nobody: open @path with @flags; 0 or errno; reads 4 bytes. */
+static int open_as_nobody(const char *path, int flags, uint32_t *val)
+{
+	int pipefd[2], st, res[2] = { -1, 0 };
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	if (!pid) {
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(99);
+		fd = open(path, flags);
+		res[0] = fd < 0 ? errno : 0;
+		if (fd >= 0 && pread(fd, &res[1], 4, 0) != 4)
+			res[0] = errno;
+		ck_assert_int_eq(write(pipefd[1], res, sizeof(res)),
+				 sizeof(res));
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], res, sizeof(res)), sizeof(res));
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	if (val)
+		*val = res[1];
+	return res[0];
+}
+
+START_TEST(permissions_default_root_only)
+{
+	struct fs_mount m;
+	struct stat st;
+
+	fs_mount(&m, "/tmp/ap-perm1", NULL);
+	ck_assert_int_eq(stat("/tmp/ap-perm1/" FS_EDU "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(open_as_nobody("/tmp/ap-perm1/" FS_EDU "/bar0",
+					O_RDONLY, NULL),
+			 EACCES);
+	/* Listing and info stay readable. */
+	ck_assert_int_eq(open_as_nobody("/tmp/ap-perm1/" FS_EDU "/info",
+					O_RDONLY, NULL),
+			 0);
+	fs_umount(&m);
+}
+END_TEST
+
+START_TEST(permissions_uid_gid_umask)
+{
+	struct fs_mount m;
+	struct stat st;
+	uint32_t v = 0;
+
+	fs_mount(&m, "/tmp/ap-perm2", "uid=65534,gid=65534,umask=0117");
+	ck_assert_int_eq(stat("/tmp/ap-perm2/" FS_EDU "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+	ck_assert_uint_eq(st.st_uid, NOBODY);
+	ck_assert_uint_eq(st.st_gid, NOBODY);
+	ck_assert_int_eq(open_as_nobody("/tmp/ap-perm2/" FS_EDU "/bar0",
+					O_RDWR, &v),
+			 0);
+	ck_assert_uint_eq(v, 0x010000ed);
+	/* default_permissions is on: chmod is refused, not bypassed. */
+	ck_assert_int_eq(chmod("/tmp/ap-perm2/" FS_EDU "/bar0", 0666), -1);
+	fs_umount(&m);
+
+	fs_mount(&m, "/tmp/ap-perm3", "gid=65534,umask=0137");
+	ck_assert_int_eq(stat("/tmp/ap-perm3/" FS_EDU "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(open_as_nobody("/tmp/ap-perm3/" FS_EDU "/bar0",
+					O_RDONLY, &v),
+			 0);
+	ck_assert_int_eq(open_as_nobody("/tmp/ap-perm3/" FS_EDU "/bar0",
+					O_RDWR, NULL),
+			 EACCES);
+	fs_umount(&m);
+}
+END_TEST
+
+START_TEST(mount_helper_and_fstab)
+{
+	char got[1024];
+	int st;
+	char *out;
+
+	unlink("/sbin/mount.fuse.aperturefs");
+	ck_assert_int_eq(symlink(fs_daemon(), "/sbin/mount.fuse.aperturefs"),
+			 0);
+	mkdir("/tmp/ap-helper", 0755);
+	out = fs_sh(&st, "mount -t fuse.aperturefs none /tmp/ap-helper "
+			 "-o devices=00:04.0 2>&1");
+	ck_assert_msg(st == 0, "mount: %s", out);
+	free(out);
+	ck_assert(fs_mounted("/tmp/ap-helper"));
+	list_dir("/tmp/ap-helper", got, sizeof(got));
+	ck_assert_str_eq(got, "0000:00:04.0 by-id");
+	fs_expect("", "umount /tmp/ap-helper");
+	ck_assert(!fs_mounted("/tmp/ap-helper"));
+
+	/* fstab, with the words fstab lines carry. */
+	mkdir("/tmp/ap-fstab", 0755);
+	fs_expect("", "echo 'none /tmp/ap-fstab fuse.aperturefs "
+		      "noauto,nofail,devices=1af4:1110,umask=0077 0 0' "
+		      ">> /etc/fstab");
+	out = fs_sh(&st, "mount /tmp/ap-fstab 2>&1");
+	ck_assert_msg(st == 0, "mount: %s", out);
+	free(out);
+	list_dir("/tmp/ap-fstab", got, sizeof(got));
+	ck_assert_str_eq(got, "0000:00:05.0 by-id");
+	fs_expect("", "fusermount3 -u /tmp/ap-fstab");
+	ck_assert(!fs_mounted("/tmp/ap-fstab"));
+}
+END_TEST
+
+/* Last: unmount everything, unload the module, check the message. */
+START_TEST(error_module_not_loaded)
+{
+	const char *ko = getenv("APERTURE_KO");
+	char *out;
+	int st;
+
+	if (!ko)
+		return;
+	out = fs_sh(&st, "umount " FS_MNT " 2>&1; sleep 0.5; "
+			 "rmmod aperture_io 2>&1");
+	ck_assert_msg(st == 0, "rmmod: %s", out);
+	free(out);
+	out = fs_sh(&st, "%s /tmp/ap-nomod 2>&1", fs_daemon());
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "/dev/aperture_io is missing: load the "
+				  "aperture_io module"),
+		      "%s", out);
+	free(out);
+	ck_assert(!fs_mounted("/tmp/ap-nomod"));
+	/* Put things back as the runner left them. */
+	fs_expect("", "insmod %s && %s " FS_MNT, ko, fs_daemon());
+}
+END_TEST
+
+Suite *fs_mount_suite(void);
+
+Suite *fs_mount_suite(void)
+{
+	Suite *s = suite_create("fs_mount");
+	TCase *tc;
+
+	tc = tcase_create("filters");
+	tcase_add_test(tc, filter_one_slot);
+	tcase_add_test(tc, filter_list_and_repeat);
+	tcase_add_test(tc, filter_matching_nothing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, errors_before_mount);
+	tcase_add_test(tc, error_not_root);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("access");
+	tcase_add_test(tc, ro_mount);
+	tcase_add_test(tc, permissions_default_root_only);
+	tcase_add_test(tc, permissions_uid_gid_umask);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mount");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, mount_helper_and_fstab);
+	tcase_add_test(tc, error_module_not_loaded);
+	suite_add_tcase(s, tc);
+	return s;
+}
