@@ -59,10 +59,11 @@ struct ap_func {
 	char slot[AP_SLOT_LEN];		/* "0000:00:04.0" (the directory name) */
 	char name[2 * AP_NAME_LEN];	/* lspci's "vendor device" name */
 	char description[4 * AP_NAME_LEN]; /* lspci -nn's line after the slot */
-	char vendor_name[AP_NAME_LEN];	/* "Red Hat, Inc." (or "Device 1234") */
-	char device_name[AP_NAME_LEN];	/* "QEMU PCI Test Device" */
-	char class_name[AP_NAME_LEN];	/* "Unclassified device" */
-	char subsys_name[AP_NAME_LEN];	/* "Red Hat, Inc. QEMU Virtual Machine", "" */
+	/* Names as lspci -nn words them (libpci's PCI_LOOKUP_MIXED): */
+	char vendor_name[AP_NAME_LEN];	/* "Red Hat, Inc. [1af4]", "Vendor [1234]" */
+	char device_name[AP_NAME_LEN];	/* "QEMU PCI Test Device [0005]" */
+	char class_name[AP_NAME_LEN];	/* "RAM memory [0500]" */
+	char subsys_name[AP_NAME_LEN];	/* "Red Hat, Inc. Device [1af4:1100]", "" */
 	char driver[64];		/* bound kernel driver, "" if none */
 	struct ap_bar bars[AP_NR_BARS];	/* BAR0..BAR5 */
 };
@@ -333,11 +334,11 @@ struct ap_bar_status {
  *
  * Layout (one "key: value" per line, BAR lines in lspci -v wording):
  *   slot: 0000:00:04.0
- *   name: Unclassified device [00ff]: Red Hat, Inc. ... [1234:11e8]
- *   vendor: Red Hat, Inc. [1234]
- *   device: ... [11e8]
+ *   name: Unclassified device [00ff]: Device [1234:11e8] (rev 10)
+ *   vendor: Vendor [1234]
+ *   device: Device [11e8]
  *   class: Unclassified device [00ff]
- *   subsystem: Red Hat, Inc. QEMU Virtual Machine [1af4:1100]
+ *   subsystem: Red Hat, Inc. Device [1af4:1100]
  *   revision: 10
  *   driver: (none)
  *   bar0: Memory at fea00000 (32-bit, non-prefetchable) [size=1M]

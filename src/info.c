@@ -90,12 +90,11 @@ ssize_t ap_info_format(const struct ap_func *fn,
 	ap_func_describe(fn, desc, sizeof(desc));
 	fprintf(f, "slot: %s\n", fn->slot);
 	fprintf(f, "name: %s\n", desc);
-	fprintf(f, "vendor: %s [%04x]\n", fn->vendor_name, fn->vendor_id);
-	fprintf(f, "device: %s [%04x]\n", fn->device_name, fn->device_id);
-	fprintf(f, "class: %s [%04x]\n", fn->class_name, fn->class_id);
+	fprintf(f, "vendor: %s\n", fn->vendor_name);
+	fprintf(f, "device: %s\n", fn->device_name);
+	fprintf(f, "class: %s\n", fn->class_name);
 	if (fn->subsys_name[0])
-		fprintf(f, "subsystem: %s [%04x:%04x]\n", fn->subsys_name,
-			fn->subsys_vendor_id, fn->subsys_id);
+		fprintf(f, "subsystem: %s\n", fn->subsys_name);
 	fprintf(f, "revision: %02x\n", fn->rev_id);
 	fprintf(f, "driver: %s\n", fn->driver[0] ? fn->driver : "(none)");
 	for (int i = 0; i < AP_NR_BARS; i++)

@@ -210,6 +210,7 @@ static void ap_pci_describe(struct pci_access *a, struct ap_func *f)
 static void ap_pci_fill_func(struct pci_access *a, struct pci_dev *d,
 			     struct ap_func *f)
 {
+	int mixed = a->numeric_ids ? PCI_LOOKUP_NUMERIC : PCI_LOOKUP_MIXED;
 	int nbars = 6;
 	char *drv;
 
@@ -234,16 +235,17 @@ static void ap_pci_fill_func(struct pci_access *a, struct pci_dev *d,
 	pci_lookup_name(a, f->name, sizeof(f->name),
 			PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE, f->vendor_id,
 			f->device_id);
+	/* lspci -nn's wording: "Red Hat, Inc. [1af4]", "Vendor [1234]". */
 	pci_lookup_name(a, f->vendor_name, sizeof(f->vendor_name),
-			PCI_LOOKUP_VENDOR, f->vendor_id);
+			PCI_LOOKUP_VENDOR | mixed, f->vendor_id);
 	pci_lookup_name(a, f->device_name, sizeof(f->device_name),
-			PCI_LOOKUP_DEVICE, f->vendor_id, f->device_id);
+			PCI_LOOKUP_DEVICE | mixed, f->vendor_id, f->device_id);
 	pci_lookup_name(a, f->class_name, sizeof(f->class_name),
-			PCI_LOOKUP_CLASS, f->class_id);
+			PCI_LOOKUP_CLASS | mixed, f->class_id);
 	if (f->subsys_vendor_id && f->subsys_vendor_id != 0xffff)
 		pci_lookup_name(a, f->subsys_name, sizeof(f->subsys_name),
 				PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR |
-					PCI_LOOKUP_DEVICE,
+					PCI_LOOKUP_DEVICE | mixed,
 				f->vendor_id, f->device_id,
 				f->subsys_vendor_id, f->subsys_id);
 	ap_pci_describe(a, f);
