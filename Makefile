@@ -1,0 +1,130 @@
+# aperturefs - every PCI BAR aperture an ordinary file.
+#
+# Settings (override on the command line: make KDIR=... PREFIX=...)
+#
+# KDIR     kernel build tree the module is built against.  Defaults to the
+#          running kernel's headers, so `make && sudo make load` works on a
+#          lab machine with linux-headers-$(uname -r) installed.
+# PREFIX   install prefix for the daemon and mount helper.
+# B        build directory of user space.  Each test world has its own
+#          (build/deb12, build/deb13) so binaries match their libraries.
+# KBUILD   where module objects go (one folder per kernel release).
+# V        1 for verbose kernel builds.
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+PREFIX  ?= /usr/local
+B       ?= build/host
+KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile))))
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS     := fuse3 libpci
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wno-unused-parameter
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check)
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRCS   := $(wildcard src/*.c)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB        := $(B)/libaperture.a
+DAEMON_SRCS := $(wildcard fuse-mount/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
+DAEMON     := $(B)/aperturefs
+UNIT_SUITES := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/check_*.c))
+VM_SUITES  := $(patsubst tests/vm/%.c,$(B)/tests/vm/%,$(wildcard tests/vm/check_*.c))
+TOOLS      := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+.PHONY: all user module load unload check check-unit check-vm setup demo \
+	bench install clean format help
+.DEFAULT_GOAL := all
+
+all: user module
+
+# Everything that is not the kernel module, for the world $(B) is built for.
+user: $(LIB) $(DAEMON) $(UNIT_SUITES) $(VM_SUITES) $(TOOLS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(DAEMON_OBJS) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# One Check runner per suite: tests/<kind>/check_<thing>.c exports
+# Suite *<thing>_suite(void); tests/check_main.c runs it.
+$(B)/tests/unit/check_%: tests/unit/check_%.c tests/check_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite \
+		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite -DVM_SUITE \
+		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+# The kernel module, built out of tree in its own folder per kernel.
+module:
+	@if [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C kmod KDIR="$(abspath $(KDIR))" OUT="$(abspath $(KBUILD))"; \
+	else \
+		echo "module: no kernel build tree at KDIR=$(KDIR);" \
+		     "install linux-headers-$$(uname -r) or set KDIR= (skipped)"; \
+	fi
+
+load: module
+	insmod $(KBUILD)/aperture_io.ko
+
+unload:
+	rmmod aperture_io
+
+# Installs build and test dependencies, guest kernels and the Debian 13
+# root when missing (a no-op once done).
+setup:
+	tests/setup
+
+# Unit suites on this host, then every guest suite on every kernel.
+check:
+	tests/setup
+	tests/run-checks
+
+check-unit: user
+	tests/run-checks --unit-only
+
+demo:
+	tests/setup
+	tests/demo
+
+bench:
+	tests/setup
+	tests/bench/run
+
+install: user
+	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
+	install -d $(DESTDIR)/sbin
+	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
+
+format:
+	clang-format -i $(wildcard src/*.[ch] include/*.h fuse-mount/*.[ch] \
+		kmod/*.[ch] tests/*.[ch] tests/*/*.[ch])
+
+clean:
+	rm -rf build
+	$(MAKE) -C kmod clean
+
+help:
+	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
+	@echo "Targets: all user module load unload check check-unit setup demo bench install format clean"
+
+-include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)
