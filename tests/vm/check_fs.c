@@ -266,7 +266,7 @@ START_TEST(cmd_dd_liveness)
 {
 	need_mount();
 	/* One 4-byte word written at 0x04, read back inverted. */
-	fs_expect("", "printf '\\x78\\x56\\x34\\x12' | dd of=" EDU_BAR0
+	fs_expect("", "printf '\\170\\126\\064\\022' | dd of=" EDU_BAR0
 		      " bs=4 seek=1 count=1 conv=notrunc status=none");
 	fs_expect(" edcba987\n", "dd if=" EDU_BAR0 " bs=4 skip=1 count=1 "
 				 "status=none | od -An -tx4");
@@ -276,7 +276,7 @@ START_TEST(cmd_dd_liveness)
 		  "........\n",
 		  "xxd -l 8 " EDU_BAR0);
 	/* And the other way round, through the same mount. */
-	fs_expect("", "printf '\\x00\\x00\\x00\\x00' | dd of=" EDU_BAR0
+	fs_expect("", "printf '\\000\\000\\000\\000' | dd of=" EDU_BAR0
 		      " bs=4 seek=1 count=1 conv=notrunc status=none");
 	fs_expect("00000004  ff ff ff ff                                       "
 		  "|....|\n00000008\n",

@@ -280,6 +280,7 @@ START_TEST(error_module_not_loaded)
 			 "rmmod aperture_io 2>&1");
 	ck_assert_msg(st == 0, "rmmod: %s", out);
 	free(out);
+	mkdir("/tmp/ap-nomod", 0755);
 	out = fs_sh(&st, "%s /tmp/ap-nomod 2>&1", fs_daemon());
 	ck_assert_int_eq(st, 1);
 	ck_assert_msg(strstr(out, "/dev/aperture_io is missing: load the "

@@ -1,0 +1,108 @@
+/*
+ * check_fs_kill.c - the daemon killed with SIGKILL in the middle of a copy:
+ * the copy fails, the mount is reported as gone (ENOTCONN), it unmounts,
+ * a new mount works, and the module unloads once nothing is open.
+ *
+ * Runs with --no-mount (tests/vm/suites), so that no other mount holds the
+ * module.
+ */
+#include "fs_util.h"
+
+#define MNT "/tmp/ap-kill"
+
+/* Copy bar2 to /dev/null in a loop until an error; report its errno. */
+static pid_t start_copier(int *result_fd)
+{
+	int pipefd[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		static char buf[1 << 16];
+		int fd = open(MNT "/" FS_IVSHMEM "/bar2", O_RDONLY), err = 0;
+
+		if (fd < 0)
+			err = -errno;
+		while (!err) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+
+			if (n < 0)
+				err = errno;
+			else if (!n)
+				lseek(fd, 0, SEEK_SET);
+		}
+		if (write(pipefd[1], &err, sizeof(err)) != sizeof(err))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	*result_fd = pipefd[0];
+	return pid;
+}
+
+START_TEST(sigkill_mid_copy)
+{
+	struct fs_mount m;
+	struct stat st;
+	int rfd, err = 0, status;
+	pid_t copier;
+	uint32_t v;
+	char *out;
+	int fd;
+
+	fs_mount(&m, MNT, NULL);
+	copier = start_copier(&rfd);
+	usleep(500000);
+	ck_assert_int_eq(kill(m.pid, SIGKILL), 0);
+	waitpid(m.pid, &status, 0);
+	m.pid = 0;
+
+	/* The copy ends with an error, not a hang. */
+	ck_assert_int_eq(read(rfd, &err, sizeof(err)), sizeof(err));
+	close(rfd);
+	waitpid(copier, &status, 0);
+	ck_assert_msg(err == ENOTCONN || err == ECONNABORTED,
+		      "copy ended with %d (%s)", err, strerror(err));
+
+	/* The mount is reported as gone. */
+	ck_assert_int_eq(stat(MNT "/" FS_EDU, &st), -1);
+	ck_assert_int_eq(errno, ENOTCONN);
+	out = fs_sh(NULL, "ls " MNT " 2>&1");
+	ck_assert_msg(strstr(out, "Transport endpoint is not connected"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(umount2(MNT, MNT_DETACH), 0);
+	ck_assert(!fs_mounted(MNT));
+
+	/* A new mount at the same place works. */
+	fs_mount(&m, MNT, NULL);
+	fd = open(MNT "/" FS_EDU "/bar0", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
+	ck_assert_uint_eq(v, 0x010000ed);
+	close(fd);
+	fs_umount(&m);
+
+	/* Nothing is open any more: the module unloads. */
+	out = fs_sh(&status, "rmmod aperture_io 2>&1");
+	ck_assert_msg(status == 0, "rmmod: %s", out);
+	free(out);
+	if (getenv("APERTURE_KO"))
+		fs_expect("", "insmod %s", getenv("APERTURE_KO"));
+}
+END_TEST
+
+Suite *fs_kill_suite(void);
+
+Suite *fs_kill_suite(void)
+{
+	Suite *s = suite_create("fs_kill");
+	TCase *tc = tcase_create("sigkill");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, sigkill_mid_copy);
+	suite_add_tcase(s, tc);
+	return s;
+}
