@@ -128,12 +128,15 @@ START_TEST(widths_fixed)
 	uint8_t b;
 	int fd;
 
-	/* edu answers only 4-byte accesses below 0x80, all-ones otherwise:
-	 * so the widths that reach it are the ones asked for. */
+	/*
+	 * edu answers only 4-byte accesses below 0x80 (8-byte ones with
+	 * all-ones, 1-byte ones with 0 or all-ones, by QEMU version): so the
+	 * widths that reach it are the ones asked for, not a dword.
+	 */
 	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_8, &a);
 	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_8);
 	ck_assert_int_eq(pread(fd, &b, 1, 0), 1);
-	ck_assert_uint_eq(b, 0xff);
+	ck_assert_msg(b == 0x00 || b == 0xff, "byte read of edu gave %#x", b);
 	close(fd);
 
 	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_64, &a);
