@@ -112,6 +112,12 @@ START_TEST(removal_with_open_file)
 	ck_assert_msg(wait_sysfs(slot, true, 30), "%s did not come back",
 		      slot);
 	ck_assert(listed(MNT, slot));
+	/*
+	 * A hot-added function with no driver has memory decoding off (no
+	 * firmware enabled it); the module does not enable devices, so do
+	 * what a driver's pci_enable_device() would.
+	 */
+	fs_expect("", "echo 1 > " FS_SYSFS "/%s/enable", slot);
 	fd = open(path, O_RDONLY);
 	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
 	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
