@@ -438,6 +438,75 @@ START_TEST(shared_mmap_enodev_without_passthrough)
 }
 END_TEST
 
+/* ---- a picture through the VGA's BARs ------------------------------- */
+
+#define VGA_W 320
+#define VGA_H 240
+
+/* Write one 16-bit Bochs DISPI register through bar2, as 2 bytes. */
+static void dispi(int fd, int index, uint16_t v)
+{
+	ck_assert_int_eq(pwrite(fd, &v, 2, 0x500 + 2 * index), 2);
+}
+
+START_TEST(vga_picture_is_on_screen)
+{
+	static uint32_t img[VGA_W * VGA_H];
+	const char *src = getenv("APERTURE_SRC"), *host = getenv("APERTURE_HOST");
+	int fd, w, h, max, status;
+	unsigned char *ppm, *px;
+	uint8_t b;
+	size_t len;
+	char *out;
+
+	need_mount();
+	if (!src || !host)
+		ck_abort_msg("not in a guest of tests/vm/run");
+	fd = open(FS_MNT "/" FS_VGA "/bar2", O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	dispi(fd, 4, 0);
+	dispi(fd, 1, VGA_W);
+	dispi(fd, 2, VGA_H);
+	dispi(fd, 3, 32);
+	dispi(fd, 6, VGA_W);
+	dispi(fd, 7, VGA_H);
+	dispi(fd, 8, 0);
+	dispi(fd, 9, 0);
+	dispi(fd, 4, 0x41);
+	ck_assert_int_eq(pread(fd, &b, 1, 0x41a), 1);	/* flip-flop reset */
+	b = 0x20;					/* un-blank */
+	ck_assert_int_eq(pwrite(fd, &b, 1, 0x400), 1);
+	close(fd);
+
+	fs_pattern(img, sizeof(img), 1234);
+	for (size_t i = 0; i < VGA_W * VGA_H; i++)
+		img[i] &= 0x00ffffff;
+	fs_write_file("/tmp/vga.xrgb", img, sizeof(img));
+	fs_expect("", "dd if=/tmp/vga.xrgb of=" FS_MNT "/" FS_VGA
+		      "/bar0 bs=64k status=none");
+
+	out = fs_sh(&status, "%s/tests/vm/screendump fs_vga.ppm", src);
+	ck_assert_msg(status == 0, "screendump: %s", out);
+	free(out);
+	ppm = (unsigned char *)fs_slurp(fs_path("%s/fs_vga.ppm", host),
+					16 << 20, &len);
+	ck_assert_int_eq(sscanf((char *)ppm, "P6 %d %d %d", &w, &h, &max), 3);
+	ck_assert_int_eq(w, VGA_W);
+	ck_assert_int_eq(h, VGA_H);
+	ck_assert_uint_ge(len, (size_t)w * h * 3);
+	px = ppm + len - (size_t)w * h * 3;
+	for (int i = 0; i < w * h; i++) {
+		uint32_t want = img[i];
+		uint32_t got = px[3 * i] << 16 | px[3 * i + 1] << 8 |
+			       px[3 * i + 2];
+
+		ck_assert_msg(got == want, "pixel (%d,%d): %06x, want %06x",
+			      i % w, i / w, got, want);
+	}
+	free(ppm);
+}
+END_TEST
+
 Suite *fs_suite(void);
 
 Suite *fs_suite(void)
@@ -472,6 +541,11 @@ Suite *fs_suite(void)
 	tcase_add_test(tc, prog_pread_pwrite);
 	tcase_add_test(tc, past_the_end);
 	tcase_add_test(tc, shared_mmap_enodev_without_passthrough);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("vga");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, vga_picture_is_on_screen);
 	suite_add_tcase(s, tc);
 	return s;
 }
