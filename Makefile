@@ -36,7 +36,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
 DAEMON     := $(B)/aperturefs
 UNIT_SUITES := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/check_*.c))
 VM_SUITES  := $(patsubst tests/vm/%.c,$(B)/tests/vm/%,$(wildcard tests/vm/check_*.c))
-TOOLS      := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests/bench/*.c))
 
 .PHONY: all user module load unload check check-unit check-vm setup demo \
 	bench install clean format help
@@ -70,9 +70,14 @@ $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite -DVM_SUITE \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/tests/tools/%: tests/tools/%.c
+# Helper programs of the tests and the benchmark (run in guests).
+$(B)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(B)/tests/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # The kernel module, built out of tree in its own folder per kernel.
 module:
