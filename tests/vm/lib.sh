@@ -51,3 +51,26 @@ in_deb13() {
 			HOME=/root TERM=dumb bash -c "cd \"\$0\" && \"\$@\"" "$src" "$@"
 	' bash "$root" "$SRC" "$@"
 }
+
+# tcg, or kvm where /dev/kvm can really boot this kernel: a probe (a guest
+# that runs `true` under KVM within 30 s) decides once per kernel, host
+# kernel and QEMU version, and its answer is cached.  Nested KVM that
+# cannot run a normal guest (emulation failures, refused MSRs) gives tcg.
+probe_accel() {
+	local k=$1 f
+	if [ ! -w /dev/kvm ] || [ ! -r /dev/kvm ]; then
+		echo tcg
+		return
+	fi
+	f="$CACHE/accel/$(kernel_release "$k")_$(uname -r)_$(qemu-system-x86_64 --version | head -n 1 | tr -dc '0-9.')"
+	if [ ! -f "$f" ]; then
+		mkdir -p "$CACHE/accel"
+		if APERTUREFS_ACCEL=kvm "$SRC/tests/vm/run" --kernel "$k" --no-module \
+			--no-mount --timeout 30 -- true >/dev/null 2>&1; then
+			echo kvm
+		else
+			echo tcg
+		fi >"$f"
+	fi
+	cat "$f"
+}
