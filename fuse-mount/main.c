@@ -47,13 +47,14 @@ static bool ap_foreground;
 /* One line on stderr, before anything is mounted. */
 static void __attribute__((format(printf, 1, 2))) ap_die(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, AP_PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* One write: the line arrives whole even on an unbuffered pipe. */
+	fprintf(stderr, AP_PROG ": %s\n", msg);
 	exit(1);
 }
 

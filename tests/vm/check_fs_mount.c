@@ -119,8 +119,12 @@ START_TEST(error_not_root)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	n = read(pipefd[0], err, sizeof(err) - 1);
-	err[n > 0 ? n : 0] = 0;
+	size_t got = 0;
+
+	while (got < sizeof(err) - 1 &&
+	       (n = read(pipefd[0], err + got, sizeof(err) - 1 - got)) > 0)
+		got += n;
+	err[got] = 0;
 	close(pipefd[0]);
 	waitpid(pid, &st, 0);
 	ck_assert(WIFEXITED(st));

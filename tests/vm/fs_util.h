@@ -222,8 +222,13 @@ static inline int fs_mount_opts(struct fs_mount *m, const char *dir,
 			ssize_t n = 0;
 
 			if (err && errlen) {
-				n = read(pipefd[0], err, errlen - 1);
-				err[n > 0 ? n : 0] = 0;
+				size_t got = 0;
+
+				while (got < errlen - 1 &&
+				       (n = read(pipefd[0], err + got,
+						 errlen - 1 - got)) > 0)
+					got += n;
+				err[got] = 0;
 			}
 			close(pipefd[0]);
 			m->pid = 0;
