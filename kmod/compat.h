@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/uio.h>
 
 /* 6.12 moved the unaligned accessors out of asm/. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
@@ -51,6 +52,13 @@ static inline void aperture_inode_init_ts(struct inode *inode)
 }
 #else
 #define aperture_inode_init_ts(inode) simple_inode_init_ts(inode)
+#endif
+
+/* 6.4 renamed iov_iter.iov to __iov behind iter_iov(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define aperture_iter_iov(i) ((i)->iov)
+#else
+#define aperture_iter_iov(i) iter_iov(i)
 #endif
 
 #endif /* APERTURE_COMPAT_H */

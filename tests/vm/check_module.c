@@ -843,8 +843,12 @@ START_TEST(speed_bulk)
 		getenv("APERTURE_KERNEL") ? getenv("APERTURE_KERNEL") : "?",
 		best_pread * 1e3, best_pwrite * 1e3, best_memcpy * 1e3,
 		best_small * 1e6);
-	/* The issue: bulk reads approach memcpy from a mapping. */
-	ck_assert_msg(best_pread < 4 * best_memcpy + 0.001,
+	/*
+	 * The issue: bulk reads approach memcpy from a mapping (the byte-exact
+	 * prototype was 10x slower; best of 5 keeps a busy host from failing
+	 * this).
+	 */
+	ck_assert_msg(best_pread < 4 * best_memcpy + 0.0005,
 		      "pread %.2f ms is far from memcpy %.2f ms",
 		      best_pread * 1e3, best_memcpy * 1e3);
 	munmap(map, MIB);
