@@ -93,8 +93,8 @@ struct path_desc {
 };
 
 static const struct path_desc path_desc[NR_PATHS] = {
-	[P_DAEMON] = { "daemon", "1 BAR file, daemon (passthrough=off)" },
-	[P_PT] = { "passthrough", "2 BAR file, passthrough=all" },
+	[P_DAEMON] = { "daemon", "1 BAR file via daemon (passthrough=off)" },
+	[P_PT] = { "passthrough", "2 BAR file with passthrough=all" },
 	[P_MODULE] = { "module", "3 module descriptor pread/pwrite" },
 	[P_MAP] = { "mapping", "4 mapping of the BAR (limit)" },
 	[P_SYSFS] = { "sysfs", "5 sysfs resourceN mmap" },
@@ -141,6 +141,7 @@ static struct {
 	double sample_ns;	/* target duration of one sample */
 	bool edu_seq;		/* sequential sizes on edu too */
 	bool quick;
+	const char *hammer;	/* --hammer: one cell in a loop, for perf */
 	const char *world, *kernel;
 	char release[128];
 } opt = {
@@ -996,12 +997,74 @@ static void print_md(struct bar_ctx *shm, struct bar_ctx *edu,
 }
 
 /* ------------------------------------------------------------------ */
+/* --hammer: one cell in a loop, so that perf or ftrace can profile it */
+/* ------------------------------------------------------------------ */
+
+/* --hammer shm|edu|edu-reg,PATHKEY,read|write,SIZE,SECONDS */
+static int hammer(struct bar_ctx *shm, struct bar_ctx *edu)
+{
+	char bar[16], key[16], op[8];
+	unsigned long size;
+	double secs, t0, t;
+	enum path_id p = NR_PATHS;
+	struct bar_ctx *b;
+	bool reg, write;
+	uint64_t off, base, window;
+	long calls = 0;
+
+	if (sscanf(opt.hammer, "%15[^,],%15[^,],%7[^,],%lu,%lf", bar, key, op,
+		   &size, &secs) != 5 || !size || size > (1u << 20)) {
+		fprintf(stderr, "aperture-bench: --hammer "
+			"shm|edu|edu-reg,PATH,read|write,SIZE,SECONDS\n");
+		return 2;
+	}
+	for (int i = 0; i < NR_PATHS; i++)
+		if (!strcmp(path_desc[i].key, key))
+			p = i;
+	b = strcmp(bar, "shm") ? edu : shm;
+	reg = !strcmp(bar, "edu-reg");
+	write = !strcmp(op, "write");
+	base = reg ? (write ? EDU_LIVE_REG : EDU_ID_REG) :
+		     b == edu ? EDU_QUIET_BASE : 0;
+	window = reg ? 4 : b == edu ? EDU_QUIET_LEN : b->desc.size;
+	if (p == NR_PATHS || b->na[p][0]) {
+		fprintf(stderr, "aperture-bench: path %s: %s\n", key,
+			p == NR_PATHS ? "unknown" : b->na[p]);
+		return 1;
+	}
+	off = base;
+	t0 = now_ns();
+	do {
+		for (int i = 0; i < 64; i++, calls++) {
+			int ret = do_call(b, p, write, reg, size, off);
+
+			if (ret) {
+				fprintf(stderr, "aperture-bench: %s\n",
+					strerror(-ret));
+				return 1;
+			}
+			if (!reg) {
+				off += size;
+				if (off + size > base + window)
+					off = base;
+			}
+		}
+		t = now_ns() - t0;
+	} while (t < secs * 1e9);
+	printf("hammer %s %s %s %lu: %ld calls, %.1f ns per call\n", bar,
+	       key, op, size, calls, t / calls);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static void usage(void)
 {
 	printf("usage: aperture-bench [--off MNT] [--all MNT] [--budget SECS]\n"
 	       "                      [--min-rounds N] [--no-edu-seq] "
 	       "[--quick]\n"
+	       "                      [--hammer shm|edu|edu-reg,PATH,OP,SIZE,"
+	       "SECS]\n"
 	       "Measures every access path to ivshmem BAR2 and edu BAR0; "
 	       "run inside a test guest\n(tests/bench/guest.sh).  MNT: "
 	       "aperturefs mounted -o passthrough=off / =all.\n");
@@ -1016,6 +1079,7 @@ int main(int argc, char **argv)
 		{ "min-rounds", required_argument, NULL, 'r' },
 		{ "no-edu-seq", no_argument, NULL, 'E' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "hammer", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1045,6 +1109,7 @@ int main(int argc, char **argv)
 			opt.budget = 0.2;
 			opt.min_rounds = 3;
 			break;
+		case 'H': opt.hammer = optarg; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -1089,6 +1154,8 @@ int main(int argc, char **argv)
 	if (access(edu.file_all, F_OK))
 		set_na(&edu, P_DD, "no %s", edu.file_all);
 
+	if (opt.hammer)
+		return hammer(&shm, &edu);
 	printf("aperture-bench: world %s, kernel %s (%s), %s\n", opt.world,
 	       opt.kernel, opt.release,
 	       shm.na[P_PT][0] ? "passthrough unavailable" :

@@ -26,7 +26,23 @@ fi
 	{ echo "guest.sh: mounting $all -o passthrough=all failed"; exit 1; }
 "${pin[@]}" "$B/aperturefs" -o passthrough=off "$off" ||
 	{ echo "guest.sh: mounting $off -o passthrough=off failed"; exit 1; }
-"${pin[@]}" "$B/tests/bench/aperture-bench" --off "$off" --all "$all" "$@"
-status=$?
+if [ -n "${BENCH_PERF-}" ]; then
+	# tests/bench/profile: the cell under perf, then where the time went.
+	perf=($BENCH_PERF)
+	"${perf[@]}" record -q -a -g -F 2000 -o /run/perf.data -- \
+		"${pin[@]}" "$B/tests/bench/aperture-bench" --off "$off" \
+		--all "$all" "$@"
+	status=$?
+	"${perf[@]}" report -i /run/perf.data --stdio --no-children \
+		--sort dso,sym -g none --percent-limit 0.7 2>/dev/null |
+		grep -v '^$' | head -n 60
+	echo "--- call chains of the top symbols"
+	"${perf[@]}" report -i /run/perf.data --stdio --no-children \
+		--sort sym -g caller,0.5,callee --percent-limit 4 2>/dev/null |
+		grep -v '^$' | head -n 150
+else
+	"${pin[@]}" "$B/tests/bench/aperture-bench" --off "$off" --all "$all" "$@"
+	status=$?
+fi
 umount "$off" 2>/dev/null
 exit $status

@@ -4,7 +4,7 @@
 # with bench.csv as aperture-bench writes it (columns: world kernel
 # release bar op kind size path label status median_ns ... mb_per_s ...).
 # Four panels: ivshmem BAR2 and edu BAR0, read and write; log-log axes.
-if (GPVAL_TERMINALS =~ "pngcairo") {
+if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
 	set terminal pngcairo size 1400,1000 font ",10"
 } else {
 	set terminal png size 1400,1000
