@@ -55,6 +55,19 @@
 #include "aperture_split.h"
 #include "compat.h"
 
+/*
+ * Refusals and events, one line each naming the device and the BAR; the
+ * device prefix is the bus's ("pci 0000:00:04.0:") when no driver is bound,
+ * so the line names this module itself.  Rate-limited: user space can ask
+ * for refusals in a loop.
+ */
+#define ap_info(pdev, bar, fmt, ...) \
+	pci_info_ratelimited(pdev, KBUILD_MODNAME ": BAR %u: " fmt, bar, \
+			     ##__VA_ARGS__)
+#define ap_warn(pdev, bar, fmt, ...) \
+	dev_warn_ratelimited(&(pdev)->dev, KBUILD_MODNAME ": BAR %u: " fmt, \
+			     bar, ##__VA_ARGS__)
+
 #define APERTURE_FS_MAGIC	0x41504552	/* "APER" */
 #define APERTURE_BOUNCE_MAX	(64 * 1024)	/* largest bounce buffer */
 #define APERTURE_BOUNCE_STACK	64		/* on-stack buffer, small I/O */
@@ -255,9 +268,8 @@ static struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 	bar = aperture_bar_find(pdev, index);
 	if (bar) {
 		if (want && bar->memtype != want) {
-			pci_info_ratelimited(pdev,
-				"BAR %u is open %s, refusing %s: close its other descriptors first\n",
-				index,
+			ap_info(pdev, index,
+				"open %s, refusing %s: close its other descriptors first\n",
 				bar->memtype == APERTURE_IO_MEMTYPE_WC ? "write-combining" : "uncached",
 				want == APERTURE_IO_MEMTYPE_WC ? "write-combining" : "uncached");
 			err = -EBUSY;
@@ -321,7 +333,7 @@ static void aperture_bar_kill(struct aperture_bar *bar)
 	list_for_each_entry(h, &bar->handles, node)
 		unmap_mapping_range(h->inode->i_mapping, 0, 0, 1);
 	mutex_unlock(&bar->handles_lock);
-	pci_info(bar->pdev, "BAR %u: device removed, descriptors now fail with ENODEV\n",
+	pci_info(bar->pdev, KBUILD_MODNAME ": BAR %u: device removed, its descriptors now fail with ENODEV\n",
 		 bar->index);
 }
 
@@ -1057,22 +1069,28 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 	    width > APERTURE_IO_WIDTH_64 ||
 	    want == APERTURE_IO_MEMTYPE_MASK)
 		return -EINVAL;
-	if (open && !capable(CAP_SYS_RAWIO))
-		return -EPERM;
 
 	pdev = pci_get_domain_bus_and_slot(arg->domain, arg->bus, arg->devfn);
-	if (!pdev)
+	if (!pdev) {
+		pr_info_ratelimited("%04x:%02x:%02x.%u: no such PCI function\n",
+				    arg->domain, arg->bus, PCI_SLOT(arg->devfn),
+				    PCI_FUNC(arg->devfn));
 		return -ENODEV;
+	}
+	if (open && !capable(CAP_SYS_RAWIO)) {
+		ap_info(pdev, arg->bar, "opening needs CAP_SYS_RAWIO, refusing\n");
+		ret = -EPERM;
+		goto out_put_pdev;
+	}
 	ret = aperture_bar_describe(pdev, arg->bar, &start, &size, &bar_flags);
 	if (ret) {
-		pci_info_ratelimited(pdev, "BAR %u: not implemented, refusing\n",
-				     arg->bar);
+		ap_info(pdev, arg->bar, "not implemented, refusing\n");
 		goto out_put_pdev;
 	}
 	if ((bar_flags & APERTURE_IO_BAR_IO) &&
 	    (want || width == APERTURE_IO_WIDTH_64)) {
-		pci_info_ratelimited(pdev, "BAR %u: I/O ports have no memory type and no 64-bit access, refusing\n",
-				     arg->bar);
+		ap_info(pdev, arg->bar,
+			"I/O ports have no memory type and no 64-bit access, refusing\n");
 		ret = -EINVAL;
 		goto out_put_pdev;
 	}
@@ -1094,14 +1112,13 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 
 	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
 	if (ret) {
-		dev_warn_ratelimited(&pdev->dev, "BAR %u: kernel is locked down, refusing\n",
-				     arg->bar);
+		ap_warn(pdev, arg->bar, "kernel is locked down, refusing\n");
 		goto out_put_pdev;
 	}
 	if ((bar_flags & APERTURE_IO_BAR_MEM) &&
 	    aperture_bar_exclusive(start, size)) {
-		dev_warn_ratelimited(&pdev->dev, "BAR %u: a driver holds it exclusively, refusing\n",
-				     arg->bar);
+		ap_warn(pdev, arg->bar,
+			"a driver holds it exclusively, refusing: unbind that driver first\n");
 		ret = -EBUSY;
 		goto out_put_pdev;
 	}

@@ -500,6 +500,30 @@ START_TEST(descriptor_file)
 	ck_assert_uint_eq(a.devfn, shm.devfn);
 	ck_assert_uint_eq(a.bar_flags & APERTURE_IO_BAR_PREFETCH,
 			  APERTURE_IO_BAR_PREFETCH);
+	/*
+	 * Opened again by path, as FUSE passthrough opens a backing file:
+	 * same BAR, same policy, independent of the first descriptor.
+	 */
+	{
+		char path[64];
+		uint32_t host_v = 0x5eed1234u, v = 0;
+		int again, host = mu_host_shm();
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		again = open(path, O_RDWR | O_CLOEXEC);
+		ck_assert_msg(again >= 0, "reopen %s: %s", path, strerror(errno));
+		mu_pwrite_all(host, &host_v, 4, 0x40);
+		close(fd);
+		ck_assert_int_eq(pread(again, &v, 4, 0x40), 4);
+		ck_assert_uint_eq(v, host_v);
+		ck_assert_int_eq(fcntl(again, F_SETFL, O_DIRECT), 0);
+		memset(&a, 0, sizeof(a));
+		a.argsz = sizeof(a);
+		ck_assert_int_eq(ioctl(again, APERTURE_IO_INFO, &a), 0);
+		ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_AUTO);
+		fd = again;
+		close(host);
+	}
 	/* Other ioctls on it: ENOTTY. */
 	errno = 0;
 	ck_assert_int_eq(ioctl(fd, APERTURE_IO_OPEN, &a), -1);

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aperture_io.h"
@@ -57,8 +58,9 @@ START_TEST(remove_under_descriptor_and_mapping)
 	struct mu_dev hot, base = mu_find(EDU_ID);
 	struct aperture_io_bar a;
 	uint32_t v = 0, *map;
-	int fd, fd2, ro;
+	int fd, fd2, ro, status;
 	double deadline;
+	pid_t reader;
 	char path[128];
 
 	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
@@ -73,6 +75,23 @@ START_TEST(remove_under_descriptor_and_mapping)
 	ck_assert_int_eq(mu_in_child(touch, map), 0);
 	close(fd2);
 
+	/* A reader hammers the BAR through the removal. */
+	reader = fork();
+	ck_assert_int_ge(reader, 0);
+	if (reader == 0) {
+		unsigned long ok = 0;
+
+		for (;;) {
+			if (pread(fd, &v, 4, 0) == 4) {
+				if (v != 0x010000ed && v != 0xffffffff)
+					_exit(2);
+				ok++;
+				continue;
+			}
+			_exit(errno == ENODEV && ok ? 0 : 3);
+		}
+	}
+
 	ck_assert_int_eq(qmp("{\"execute\":\"device_del\",\"arguments\":"
 			     "{\"id\":\"hotedu\"}}"), 0);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", hot.name);
@@ -82,6 +101,11 @@ START_TEST(remove_under_descriptor_and_mapping)
 			      hot.name);
 		usleep(100000);
 	}
+
+	/* The reader met ENODEV, nothing else. */
+	ck_assert_int_eq(waitpid(reader, &status, 0), reader);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "reader ended with status %#x", status);
 
 	/* Every access through the old descriptors: ENODEV. */
 	errno = 0;
