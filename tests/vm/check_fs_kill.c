@@ -10,7 +10,13 @@
 
 #define MNT "/tmp/ap-kill"
 
-/* Copy bar2 to /dev/null in a loop until an error; report its errno. */
+/*
+ * Copy bar2 to /dev/null again and again (as `while cat bar2; do :; done`
+ * would) until an open or read fails; report its errno.  Each round opens
+ * the file anew: with -o passthrough=all an already open file reads the
+ * module directly, without the daemon, and so goes on working after the
+ * daemon died; the next open is what sees the dead mount.
+ */
 static pid_t start_copier(int *result_fd)
 {
 	int pipefd[2];
@@ -21,17 +27,21 @@ static pid_t start_copier(int *result_fd)
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
 		static char buf[1 << 16];
-		int fd = open(MNT "/" FS_IVSHMEM "/bar2", O_RDONLY), err = 0;
+		int err = 0;
 
-		if (fd < 0)
-			err = -errno;
 		while (!err) {
-			ssize_t n = read(fd, buf, sizeof(buf));
+			int fd = open(MNT "/" FS_IVSHMEM "/bar2", O_RDONLY);
+			ssize_t n = 1;
 
+			if (fd < 0) {
+				err = errno;
+				break;
+			}
+			while (n > 0)
+				n = read(fd, buf, sizeof(buf));
 			if (n < 0)
 				err = errno;
-			else if (!n)
-				lseek(fd, 0, SEEK_SET);
+			close(fd);
 		}
 		if (write(pipefd[1], &err, sizeof(err)) != sizeof(err))
 			_exit(1);

@@ -305,25 +305,27 @@ Suite *fs_mount_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("filters");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, filter_one_slot);
 	tcase_add_test(tc, filter_list_and_repeat);
 	tcase_add_test(tc, filter_matching_nothing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, errors_before_mount);
 	tcase_add_test(tc, error_not_root);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("access");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ro_mount);
 	tcase_add_test(tc, permissions_default_root_only);
 	tcase_add_test(tc, permissions_uid_gid_umask);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mount");
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, mount_helper_and_fstab);
 	tcase_add_test(tc, error_module_not_loaded);
 	suite_add_tcase(s, tc);
