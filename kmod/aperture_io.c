@@ -110,13 +110,15 @@ struct aperture_bar {
 
 /*
  * One APERTURE_IO_OPEN: the pseudo-fs inode behind the descriptor and its
- * access policy.  Every file opened on the inode (the descriptor itself,
- * FUSE passthrough re-opens of it) holds a reference.
+ * access policy.  It lives exactly as long as its inode (freed when the
+ * inode is evicted), so that an open by path, as FUSE passthrough does,
+ * always finds it in i_private.  Every file opened on the inode holds a
+ * reference on files; the last one's release unpins the pseudo fs.
  */
 struct aperture_handle {
-	struct kref kref;		/* one per open file */
+	struct kref files;		/* one per open file */
 	struct aperture_bar *bar;	/* referenced */
-	struct inode *inode;		/* lives as long as a file does */
+	struct inode *inode;		/* the inode that owns this handle */
 	struct list_head node;		/* in bar->handles */
 	struct aperture_split split;	/* how accesses are cut */
 	u32 width;			/* APERTURE_IO_WIDTH_* reported */
@@ -669,10 +671,19 @@ efault:
 /* The BAR descriptor                                                  */
 /* ------------------------------------------------------------------ */
 
-static void aperture_handle_release(struct kref *kref)
+/*
+ * The last file of a handle is closing: unpin the pseudo fs.  The closing
+ * file still holds the mount, so the superblock (and with it the module,
+ * its fs owner) stays until that file's final fput has evicted the inode.
+ */
+static void aperture_files_release(struct kref *kref)
 {
-	struct aperture_handle *h = container_of(kref, struct aperture_handle,
-						 kref);
+	simple_release_fs(&aperture_mnt, &aperture_mnt_count);
+}
+
+/* Frees a handle with its inode: see aperture_evict_inode(). */
+static void aperture_handle_free(struct aperture_handle *h)
+{
 	struct aperture_bar *bar = h->bar;
 
 	mutex_lock(&bar->handles_lock);
@@ -680,7 +691,6 @@ static void aperture_handle_release(struct kref *kref)
 	mutex_unlock(&bar->handles_lock);
 	aperture_bar_put(bar);
 	kfree(h);
-	simple_release_fs(&aperture_mnt, &aperture_mnt_count);
 }
 
 /*
@@ -902,7 +912,8 @@ static int aperture_bar_open(struct inode *inode, struct file *file)
 {
 	struct aperture_handle *h = inode->i_private;
 
-	if (!h || !kref_get_unless_zero(&h->kref))
+	/* Every file closed already: the handle is on its way out. */
+	if (!h || !kref_get_unless_zero(&h->files))
 		return -ENODEV;
 	file->private_data = h;
 	file->f_mode |= FMODE_CAN_ODIRECT;
@@ -913,7 +924,7 @@ static int aperture_bar_release_file(struct inode *inode, struct file *file)
 {
 	struct aperture_handle *h = file->private_data;
 
-	kref_put(&h->kref, aperture_handle_release);
+	kref_put(&h->files, aperture_files_release);
 	return 0;
 }
 
@@ -977,7 +988,7 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
-	kref_init(&h->kref);
+	kref_init(&h->files);
 	aperture_policy(arg->flags, bar->bar_flags, bar->memtype, &h->split,
 			&h->width);
 
@@ -990,6 +1001,13 @@ static long aperture_open_fd(struct aperture_bar *bar,
 		err = -ENOMEM;
 		goto err_release_fs;
 	}
+	/* From here the inode owns h: evicting it frees h. */
+	kref_get(&bar->kref);
+	h->bar = bar;
+	h->inode = inode;
+	mutex_lock(&bar->handles_lock);
+	list_add(&h->node, &bar->handles);
+	mutex_unlock(&bar->handles_lock);
 	inode->i_ino = get_next_ino();
 	inode->i_mode = S_IFREG | 0600;
 	inode->i_uid = current_fsuid();
@@ -998,7 +1016,6 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	inode->i_private = h;
 	i_size_write(inode, bar->size);
 	aperture_inode_init_ts(inode);
-	h->inode = inode;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -1014,15 +1031,14 @@ static long aperture_open_fd(struct aperture_bar *bar,
 		err = PTR_ERR(file);
 		goto err_put_fd;
 	}
-	/* The file now owns inode and h: its final fput releases both. */
+	/*
+	 * The file now owns the inode and the first reference on h->files
+	 * (so the fs pin); its last fput drops a module reference it never
+	 * took: take it.
+	 */
 	__module_get(THIS_MODULE);
 	file->f_mode |= APERTURE_FMODE_PSEUDO;
 	file->private_data = h;
-	kref_get(&bar->kref);
-	h->bar = bar;
-	mutex_lock(&bar->handles_lock);
-	list_add(&h->node, &bar->handles);
-	mutex_unlock(&bar->handles_lock);
 
 	aperture_fill(arg, bar->start, bar->size, bar->bar_flags, bar->memtype,
 		      h->width);
@@ -1039,7 +1055,10 @@ static long aperture_open_fd(struct aperture_bar *bar,
 err_put_fd:
 	put_unused_fd(fd);
 err_put_inode:
-	iput(inode);
+	iput(inode);	/* frees h */
+	simple_release_fs(&aperture_mnt, &aperture_mnt_count);
+	return err;
+
 err_release_fs:
 	simple_release_fs(&aperture_mnt, &aperture_mnt_count);
 err_free_handle:
@@ -1157,9 +1176,34 @@ static long aperture_ctl_ioctl(struct file *file, unsigned int cmd,
 /* Module                                                              */
 /* ------------------------------------------------------------------ */
 
+/*
+ * An inode of the pseudo fs is going: free its handle.  Runs in the final
+ * dput of a file's __fput, after the file dropped its module reference but
+ * before it drops the mount, whose superblock holds the module.
+ */
+static void aperture_evict_inode(struct inode *inode)
+{
+	struct aperture_handle *h = inode->i_private;
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (h)
+		aperture_handle_free(h);
+}
+
+static const struct super_operations aperture_sops = {
+	.statfs = simple_statfs,
+	.evict_inode = aperture_evict_inode,
+};
+
 static int aperture_init_fs_context(struct fs_context *fc)
 {
-	return init_pseudo(fc, APERTURE_FS_MAGIC) ? 0 : -ENOMEM;
+	struct pseudo_fs_context *ctx = init_pseudo(fc, APERTURE_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &aperture_sops;
+	return 0;
 }
 
 /*
