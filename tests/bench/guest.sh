@@ -34,7 +34,7 @@ if [ -n "${BENCH_PERF-}" ]; then
 		--all "$all" "$@"
 	status=$?
 	"${perf[@]}" report -i /run/perf.data --stdio --no-children \
-		--sort dso,sym -g none --percent-limit 0.7 2>/dev/null |
+		--sort comm,dso,sym -g none --percent-limit 0.5 2>/dev/null |
 		grep -v '^$' | head -n 60
 	echo "--- call chains of the top symbols"
 	"${perf[@]}" report -i /run/perf.data --stdio --no-children \
