@@ -197,6 +197,8 @@ START_TEST(test_screendump)
 }
 END_TEST
 
+Suite *harness_suite(void);
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("harness");
