@@ -670,7 +670,7 @@ static void print_csv(void)
 static void print_row(const struct bar_ctx *b, const char *kind, size_t size,
 		      enum path_id p, const struct cell *floor_rd)
 {
-	printf("%-37s", path_desc[p].label);
+	printf("%-40s", path_desc[p].label);
 	for (int w = 0; w < 2; w++) {
 		const char *op = w ? "write" : "read";
 		const struct cell *x = find(b, op, kind, size, p), *any = NULL;
@@ -699,7 +699,7 @@ static void print_row(const struct bar_ctx *b, const char *kind, size_t size,
 		if (!strcmp(kind, "reg") || size < 64)
 			printf(" | %9s %9s ±%-4s %7s %6s", "", t, sp, r1, r2);
 		else
-			printf(" | %9.1f %9s ±%-4s %7s %6s", mbps(x), t, sp,
+			printf(" | %9.4g %9s ±%-4s %7s %6s", mbps(x), t, sp,
 			       r1, r2);
 	}
 	if (p == P_DAEMON && floor_rd) {
@@ -736,8 +736,8 @@ static void print_table(const struct bar_ctx *b, const char *kind,
 		       "sequential");
 	if (strcmp(kind, "reg"))
 		printf("  %s per call\n", sz);
-	printf("%-37s | %-41s | %-41s\n", "path", "read", "write");
-	printf("%-37s | %9s %9s %-5s %7s %6s | %9s %9s %-5s %7s %6s\n", "",
+	printf("%-40s | %-41s | %-41s\n", "path", "read", "write");
+	printf("%-40s | %9s %9s %-5s %7s %6s | %9s %9s %-5s %7s %6s\n", "",
 	       "MB/s", "per call", "sprd", "/limit", "/mod", "MB/s",
 	       "per call", "sprd", "/limit", "/mod");
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
@@ -752,7 +752,7 @@ static void print_table(const struct bar_ctx *b, const char *kind,
 			print_row(b, kind, size, p, floor_rd);
 	}
 	if (!strcmp(kind, "reg") || size == 4)
-		printf("%-37s   %s\n", "5 sysfs resourceN read()/write()",
+		printf("%-40s   %s\n", "5 sysfs resourceN read()/write()",
 		       b->sysfs_read);
 }
 
@@ -910,7 +910,7 @@ static void md_cell(const struct cell *x, const struct cell *any, bool rate,
 		return;
 	}
 	if (rate) {
-		snprintf(buf, len, "%.1f", mbps(x));
+		snprintf(buf, len, "%.3g", mbps(x));
 	} else {
 		time_name(x->med, t, sizeof(t));
 		snprintf(buf, len, "%s", t);
@@ -941,7 +941,8 @@ static void print_md(struct bar_ctx *shm, struct bar_ctx *edu,
 
 	printf("MD|\n");
 	printf("MD|ivshmem BAR2 (1 MiB, prefetchable, write-combining), "
-	       "sequential, MB/s (ratio to the module descriptor):\n");
+	       "sequential, MB/s (ratio to the mapping, ratio to the module "
+	       "descriptor):\n");
 	printf("MD|\n");
 	printf("MD|| path | op |");
 	for (int i = 0; i < nsizes; i++) {
@@ -963,13 +964,15 @@ static void print_md(struct bar_ctx *shm, struct bar_ctx *edu,
 					find(shm, op, "seq", sizes[i], seq[j]);
 				const struct cell *m = find(
 					shm, op, "seq", sizes[i], P_MODULE);
-				double r = ratio(x, m);
+				const struct cell *l = find(
+					shm, op, "seq", sizes[i], P_MAP);
+				double r = ratio(x, m), rl = ratio(x, l);
 
 				md_cell(x, find_any(shm, op, "seq", sizes[i],
 						    seq[j]),
 					true, buf, sizeof(buf));
-				if (x && !isnan(r) && seq[j] != P_MODULE)
-					printf(" %s (%.2f) |", buf, r);
+				if (x && !isnan(r) && !isnan(rl))
+					printf(" %s (%.2g, %.2g) |", buf, rl, r);
 				else
 					printf(" %s |", buf);
 			}
@@ -994,6 +997,26 @@ static void print_md(struct bar_ctx *shm, struct bar_ctx *edu,
 		printf("MD|| %s | %s | %s |\n", path_desc[p].label, r, w);
 	}
 	printf("MD|\nMD|sysfs resource0: %s.\n", edu->sysfs_read);
+}
+
+/*
+ * True if the CPU advertises ERMS: the kernel and glibc then copy and
+ * clear with rep movsb/stosb, which TCG executes one byte at a time.
+ */
+static bool cpu_has_erms(void)
+{
+	char line[4096];
+	bool erms = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			erms = strstr(line, " erms") != NULL;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return erms;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1156,10 +1179,12 @@ int main(int argc, char **argv)
 
 	if (opt.hammer)
 		return hammer(&shm, &edu);
-	printf("aperture-bench: world %s, kernel %s (%s), %s\n", opt.world,
-	       opt.kernel, opt.release,
+	printf("aperture-bench: world %s, kernel %s (%s), %s, %s\n",
+	       opt.world, opt.kernel, opt.release,
 	       shm.na[P_PT][0] ? "passthrough unavailable" :
-				 "passthrough on");
+				 "passthrough on",
+	       cpu_has_erms() ? "CPU with ERMS (rep movsb)" :
+				"CPU without ERMS/FSRM");
 	printf("aperture-bench: %.1f s per group, >= %d rounds, samples of "
 	       "~%.1f ms\n", opt.budget, opt.min_rounds, opt.sample_ns / 1e6);
 	fflush(stdout);
