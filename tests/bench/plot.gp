@@ -12,7 +12,7 @@ if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
 set output png
 set logscale xy
 set grid
-set key top left font ",9"
+set key bottom right opaque box font ",9"
 set xlabel "bytes per call"
 set ylabel "MB/s (median)"
 set xtics ("4 B" 4, "64 B" 64, "4 KiB" 4096, "64 KiB" 65536, "1 MiB" 1048576)
