@@ -99,7 +99,7 @@ static const struct path_desc path_desc[NR_PATHS] = {
 	[P_MAP] = { "mapping", "4 mapping of the BAR (limit)" },
 	[P_SYSFS] = { "sysfs", "5 sysfs resourceN mmap" },
 	[P_DEVMEM] = { "devmem", "6 busybox devmem (process)" },
-	[P_DD] = { "dd", "6 dd bs=4 count=1 on BAR file" },
+	[P_DD] = { "dd", "6 dd bs=4 count=1, BAR file (default)" },
 	[P_FLOOR] = { "floor", "   FUSE floor: 4 B read of info" },
 	[P_SPAWN] = { "spawn", "   process floor: busybox true" },
 };
@@ -754,6 +754,11 @@ static void print_table(const struct bar_ctx *b, const char *kind,
 	if (!strcmp(kind, "reg") || size == 4)
 		printf("%-40s   %s\n", "5 sysfs resourceN read()/write()",
 		       b->sysfs_read);
+	if (!strcmp(kind, "reg"))
+		printf("%-40s   %s\n", "6 dd: the default mount",
+		       b->na[P_PT][0] ? "passthrough=all, which falls back "
+					"to the daemon here" :
+					"passthrough=all (in force)");
 }
 
 /* ------------------------------------------------------------------ */
