@@ -915,7 +915,10 @@ static void md_cell(const struct cell *x, const struct cell *any, bool rate,
 		return;
 	}
 	if (rate) {
-		snprintf(buf, len, "%.3g", mbps(x));
+		double v = mbps(x);
+
+		snprintf(buf, len, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" :
+			 "%.3g", v);
 	} else {
 		time_name(x->med, t, sizeof(t));
 		snprintf(buf, len, "%s", t);
