@@ -11,9 +11,10 @@
  * passthrough=mmap only mmap.
  *
  * Hot-plug: listing the root or by-id rescans the bus; a lookup of a name
- * that is not there (or whose function went away) rescans too.  Every
- * access to a file of a function checks that its sysfs directory still
- * exists, so a removed device answers ENODEV, never stale data.
+ * that is not there (or whose function went away) rescans too.  Opening a
+ * file checks that its function's sysfs directory still exists; reads and
+ * writes of an open BAR file rely on the module, which answers ENODEV once
+ * the device is removed, so a removed device never gives stale data.
  *
  * info and config are opened direct_io as well, so that their size in
  * stat() never limits what read() returns.
@@ -446,6 +447,18 @@ err_free:
 	fuse_reply_err(req, -ret);
 }
 
+/*
+ * The module answers ENODEV once a function is hot-removed (its bus
+ * notifier marks the BAR dead), so reads and writes trust it and do not
+ * probe sysfs each time: that probe cost more than the access itself.
+ * Only on ENODEV is the tree told, so the function leaves the listing.
+ */
+static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
+{
+	if (n == -ENODEV)
+		ap_entry_alive(fs->tree, e);
+}
+
 static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -464,10 +477,6 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 							     f->len - off);
 		return;
 	}
-	if (!ap_entry_alive(fs->tree, e)) {
-		fuse_reply_err(req, ENODEV);
-		return;
-	}
 	buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -478,6 +487,7 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else
 		n = ap_bar_pread(f->fd, e->func.bars[f->node.bar].size, buf,
 				 size, off);
+	ap_note_enodev(fs, e, n);
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
@@ -497,12 +507,9 @@ static void ap_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (!ap_entry_alive(fs->tree, e)) {
-		fuse_reply_err(req, ENODEV);
-		return;
-	}
 	n = ap_bar_pwrite(f->fd, e->func.bars[f->node.bar].size, buf, size,
 			  off);
+	ap_note_enodev(fs, e, n);
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
