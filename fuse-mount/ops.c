@@ -448,6 +448,60 @@ err_free:
 }
 
 /*
+ * The buffer a worker thread serves reads from: grown to the largest
+ * read it has served and kept until the thread exits, so that a read
+ * neither mallocs nor faults in fresh, zeroed pages each time (a 1 MiB
+ * read is above glibc's mmap threshold: every malloc of one was a new
+ * mapping).
+ */
+struct ap_rbuf {
+	char *mem;		/* the buffer */
+	size_t size;		/* its size */
+};
+
+static pthread_key_t ap_rbuf_key;
+static pthread_once_t ap_rbuf_once = PTHREAD_ONCE_INIT;
+
+static void ap_rbuf_free(void *arg)
+{
+	struct ap_rbuf *b = arg;
+
+	free(b->mem);
+	free(b);
+}
+
+static void ap_rbuf_key_init(void)
+{
+	if (pthread_key_create(&ap_rbuf_key, ap_rbuf_free))
+		abort();
+}
+
+/* This thread's read buffer, at least size bytes; NULL if out of memory. */
+static char *ap_rbuf_get(size_t size)
+{
+	struct ap_rbuf *b;
+	char *mem;
+
+	pthread_once(&ap_rbuf_once, ap_rbuf_key_init);
+	b = pthread_getspecific(ap_rbuf_key);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b || pthread_setspecific(ap_rbuf_key, b)) {
+			free(b);
+			return NULL;
+		}
+	}
+	if (b->size < size) {
+		mem = realloc(b->mem, size);
+		if (!mem)
+			return NULL;
+		b->mem = mem;
+		b->size = size;
+	}
+	return b->mem;
+}
+
+/*
  * The module answers ENODEV once a function is hot-removed (its bus
  * notifier marks the BAR dead), so reads and writes trust it and do not
  * probe sysfs each time: that probe cost more than the access itself.
@@ -477,7 +531,7 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 							     f->len - off);
 		return;
 	}
-	buf = malloc(size ? size : 1);
+	buf = ap_rbuf_get(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -492,7 +546,6 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, -n);
 	else
 		fuse_reply_buf(req, buf, n);
-	free(buf);
 }
 
 static void ap_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
