@@ -679,7 +679,7 @@ efault:
 }
 
 /* ------------------------------------------------------------------ */
-/* The direct path: prefetchable BARs and user memory                  */
+/* The direct path: prefetchable BARs                                  */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -841,6 +841,84 @@ static ssize_t aperture_bar_user(struct aperture_bar *bar,
 }
 
 /*
+ * Moves len bytes between kernel memory (a bvec, kvec or pipe iter, which
+ * takes no page fault) and the BAR at off, all inside the page window
+ * win.  Bulk pieces are plain copies: the BAR is memory, so any width is
+ * right there.  Returns the bytes moved: fewer than len only when iter
+ * takes no more.
+ */
+static size_t aperture_window_kern(const struct aperture_bar *bar,
+				   const struct aperture_split *split,
+				   void __iomem *win, u64 off,
+				   struct iov_iter *iter, size_t len,
+				   bool write)
+{
+	u64 page = off & PAGE_MASK;
+	struct aperture_piece p;
+	size_t done = 0, n;
+	void __iomem *a;
+	u8 tmp[8];
+
+	while (done < len) {
+		aperture_split_next(split, off + done, len - done, write, &p);
+		a = win + (p.addr - page);
+		if (!p.width && write) {
+			n = copy_from_iter((void __force *)a, p.len, iter);
+			wmb();
+		} else if (!p.width) {
+			n = copy_to_iter((const void __force *)a, p.len, iter);
+		} else if (write) {
+			n = copy_from_iter(tmp, p.len, iter);
+			if (n < p.len) {
+				iov_iter_revert(iter, n);
+				break;
+			}
+			aperture_write_one(bar, a, p.width, tmp);
+		} else {
+			aperture_read_one(bar, a, p.width, tmp);
+			n = copy_to_iter(tmp + p.skip, p.len, iter);
+		}
+		done += n;
+		if (n < p.len)
+			break;
+	}
+	return done;
+}
+
+/*
+ * The direct path for kernel memory (splice, kernel_read): moves up to
+ * len bytes between iter and the BAR at off, one page window at a time.
+ * Returns the bytes moved or -ENODEV/-EINTR.
+ */
+static ssize_t aperture_bar_kern(struct aperture_bar *bar,
+				 const struct aperture_split *split, u64 off,
+				 struct iov_iter *iter, size_t len, bool write)
+{
+	size_t done = 0, n, moved;
+	void __iomem *win;
+
+	if (down_read_killable(&bar->lock))
+		return -EINTR;
+	if (bar->dead) {
+		up_read(&bar->lock);
+		return -ENODEV;
+	}
+	while (done < len) {
+		n = min_t(size_t, len - done,
+			  PAGE_SIZE - ((off + done) & ~PAGE_MASK));
+		win = aperture_window_map(bar, (off + done) & PAGE_MASK);
+		moved = aperture_window_kern(bar, split, win, off + done, iter,
+					     n, write);
+		aperture_window_unmap(bar, win);
+		done += moved;
+		if (moved < n)
+			break;
+	}
+	up_read(&bar->lock);
+	return done;
+}
+
+/*
  * The direct path of a transfer of count bytes at pos: passes of
  * aperture_bar_user(), with the user pages faulted in between passes.
  * Returns the bytes done; *err is -ENODEV/-EINTR if the BAR said so, else
@@ -972,7 +1050,13 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 		return write ? -ENOSPC : 0;
 	count = min_t(u64, count, bar->size - pos);
 
-	if (h->split.bulk && user_backed_iter(iter)) {
+	if (h->split.bulk && !user_backed_iter(iter)) {
+		ret = aperture_bar_kern(bar, &h->split, pos, iter, count, write);
+		if (ret > 0)
+			iocb->ki_pos = pos + ret;
+		return ret;
+	}
+	if (h->split.bulk) {
 		done = aperture_rw_direct(h, pos, count, iter, write, &err);
 		if (done == count || err) {
 			iocb->ki_pos = pos + done;
@@ -1477,6 +1561,8 @@ static const struct file_operations aperture_bar_fops = {
 	.llseek = aperture_bar_llseek,
 	.read_iter = aperture_bar_read_iter,
 	.write_iter = aperture_bar_write_iter,
+	.splice_read = aperture_splice_read,
+	.splice_write = iter_file_splice_write,
 	.mmap = aperture_bar_mmap,
 	.unlocked_ioctl = aperture_bar_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -61,4 +61,16 @@ static inline void aperture_inode_init_ts(struct inode *inode)
 #define aperture_iter_iov(i) iter_iov(i)
 #endif
 
+/*
+ * splice(2) and sendfile(2) from a descriptor: 6.5 replaced
+ * generic_file_splice_read() (an ITER_PIPE read) by copy_splice_read()
+ * (a read into fresh pages, then handed to the pipe).  Both end in
+ * read_iter.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define aperture_splice_read generic_file_splice_read
+#else
+#define aperture_splice_read copy_splice_read
+#endif
+
 #endif /* APERTURE_COMPAT_H */
