@@ -10,11 +10,12 @@
  * and MAP_PRIVATE mappings are EINVAL; edu's liveness register works
  * through an uncached mapping; a picture drawn into the VGA's bar0 through
  * a mapping is what a screendump shows, pixel for pixel; O_DIRECT reads
- * work; a mapping outlives close, the FUSE release, umount and the
- * daemon.  With passthrough=off, and in every mode on the Debian 12
- * world (libfuse 3.14), MAP_SHARED is ENODEV and info and the daemon's
- * log say why.  All modes read the same bytes.  Last, the module refuses to
- * unload while a mapping of a BAR file exists, and unloads once it is gone.
+ * work; a read-only file maps read-only; a mapping outlives close, the
+ * FUSE release, umount and the daemon.  With passthrough=off, and in
+ * every mode on the Debian 12 world (libfuse 3.14), MAP_SHARED is ENODEV
+ * and info and the daemon's log say why.
+ * All modes read the same bytes.  Last, the module refuses to unload while
+ * a mapping of a BAR file exists, and unloads once it is gone.
  *
  *   tests/vm/run --kernel 7.3 --no-mount -- '$B/tests/vm/check_fs_mmap'
  *
@@ -629,6 +630,41 @@ START_TEST(o_direct_reads)
 }
 END_TEST
 
+/*
+ * A read-only file maps read-only (MAP_SHARED, PROT_READ), as any
+ * read-only user of a BAR would: the host's bytes, no writing.
+ */
+START_TEST(read_only_file_maps_read_only)
+{
+	const char *mode = modes[_i];
+	static uint8_t img[SHM_SIZE];
+	struct mnt t;
+	uint8_t *p;
+	int fd;
+
+	mnt_up(&t, "rdonly", mode);
+	if (!mmap_expected(mode)) {
+		assert_enodev(&t, mode, FS_IVSHMEM, 2);
+		mnt_down(&t);
+		return;
+	}
+	fs_pattern(img, sizeof(img), 700 + _i);
+	host_write(img, sizeof(img), 0);
+	fd = open_bar(&t, FS_IVSHMEM, 2, O_RDONLY);
+	p = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_msg(p == MAP_FAILED && errno == EACCES,
+		      "writable mapping of a read-only file: %s",
+		      p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, SHM_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_msg(p != MAP_FAILED, "read-only mmap of an O_RDONLY file: %s",
+		      strerror(errno));
+	close(fd);
+	ck_assert_msg(first_diff(p, img, SHM_SIZE) < 0, "not the host's bytes");
+	munmap(p, SHM_SIZE);
+	mnt_down(&t);
+}
+END_TEST
+
 /* ---- modes read the same -------------------------------------------- */
 
 /* One read, repeated on a mount of each mode. */
@@ -1074,6 +1110,7 @@ Suite *fs_mmap_suite(void)
 	tcase_add_loop_test(tc, bad_mappings_are_einval, 0, 3);
 	tcase_add_loop_test(tc, edu_registers_through_a_mapping, 0, 3);
 	tcase_add_loop_test(tc, o_direct_reads, 0, 3);
+	tcase_add_loop_test(tc, read_only_file_maps_read_only, 0, 3);
 	tcase_add_test(tc, modes_read_the_same);
 	suite_add_tcase(s, tc);
 
