@@ -16,7 +16,9 @@
  * fuse.aperturefs) it takes "SOURCE MOUNTPOINT [-n] [-s] [-v] [-o OPTS]".
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,7 +360,11 @@ int main(int argc, char *argv[])
 		loop = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
 		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
-		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		/* libfuse leaves UINT_MAX for "not given", and 3.14 warns
+		 * about that very value if it is passed back. */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop,
+						       opts.max_idle_threads);
 		ret = fuse_session_loop_mt(se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
@@ -372,5 +378,9 @@ int main(int argc, char *argv[])
 	close(ap_fs.ctl);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
+	/* The loop returns the signal that stopped it: a SIGTERM, SIGINT or
+	 * SIGHUP is an orderly stop, not a failure. */
+	if (ret == SIGTERM || ret == SIGINT || ret == SIGHUP)
+		ret = 0;
 	return ret ? 1 : 0;
 }

@@ -1142,7 +1142,11 @@ static int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 bar_pages = (bar->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	int err;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * MAP_SHARED only.  VM_MAYSHARE, not VM_SHARED: a shared mapping of a
+	 * file open read-only has VM_SHARED cleared and must still map.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (bar->kind == APERTURE_KIND_IO)
 		return -ENODEV;
