@@ -487,17 +487,17 @@ static void aperture_bulk_fromio(u64 *dst, const void __iomem *src,
 	const u64 __iomem *s = src;
 
 	for (; len >= 64; len -= 64, s += 8, dst += 8) {
-		dst[0] = __raw_readq(s + 0);
-		dst[1] = __raw_readq(s + 1);
-		dst[2] = __raw_readq(s + 2);
-		dst[3] = __raw_readq(s + 3);
-		dst[4] = __raw_readq(s + 4);
-		dst[5] = __raw_readq(s + 5);
-		dst[6] = __raw_readq(s + 6);
-		dst[7] = __raw_readq(s + 7);
+		dst[0] = aperture_raw_readq(s + 0);
+		dst[1] = aperture_raw_readq(s + 1);
+		dst[2] = aperture_raw_readq(s + 2);
+		dst[3] = aperture_raw_readq(s + 3);
+		dst[4] = aperture_raw_readq(s + 4);
+		dst[5] = aperture_raw_readq(s + 5);
+		dst[6] = aperture_raw_readq(s + 6);
+		dst[7] = aperture_raw_readq(s + 7);
 	}
 	for (; len; len -= 8)
-		*dst++ = __raw_readq(s++);
+		*dst++ = aperture_raw_readq(s++);
 	rmb();
 }
 
@@ -508,17 +508,17 @@ static void aperture_bulk_toio(void __iomem *dst, const u64 *src,
 
 	wmb();
 	for (; len >= 64; len -= 64, d += 8, src += 8) {
-		__raw_writeq(src[0], d + 0);
-		__raw_writeq(src[1], d + 1);
-		__raw_writeq(src[2], d + 2);
-		__raw_writeq(src[3], d + 3);
-		__raw_writeq(src[4], d + 4);
-		__raw_writeq(src[5], d + 5);
-		__raw_writeq(src[6], d + 6);
-		__raw_writeq(src[7], d + 7);
+		aperture_raw_writeq(src[0], d + 0);
+		aperture_raw_writeq(src[1], d + 1);
+		aperture_raw_writeq(src[2], d + 2);
+		aperture_raw_writeq(src[3], d + 3);
+		aperture_raw_writeq(src[4], d + 4);
+		aperture_raw_writeq(src[5], d + 5);
+		aperture_raw_writeq(src[6], d + 6);
+		aperture_raw_writeq(src[7], d + 7);
 	}
 	for (; len; len -= 8)
-		__raw_writeq(*src++, d++);
+		aperture_raw_writeq(*src++, d++);
 	wmb();
 }
 
@@ -708,17 +708,17 @@ static size_t aperture_bulk_to_user(u64 __user *dst, const void __iomem *src,
 	if (!user_access_begin(dst, len))
 		return 0;
 	for (; len - done >= 64; done += 64, s += 8, dst += 8) {
-		unsafe_put_user(__raw_readq(s + 0), dst + 0, efault);
-		unsafe_put_user(__raw_readq(s + 1), dst + 1, efault);
-		unsafe_put_user(__raw_readq(s + 2), dst + 2, efault);
-		unsafe_put_user(__raw_readq(s + 3), dst + 3, efault);
-		unsafe_put_user(__raw_readq(s + 4), dst + 4, efault);
-		unsafe_put_user(__raw_readq(s + 5), dst + 5, efault);
-		unsafe_put_user(__raw_readq(s + 6), dst + 6, efault);
-		unsafe_put_user(__raw_readq(s + 7), dst + 7, efault);
+		unsafe_put_user(aperture_raw_readq(s + 0), dst + 0, efault);
+		unsafe_put_user(aperture_raw_readq(s + 1), dst + 1, efault);
+		unsafe_put_user(aperture_raw_readq(s + 2), dst + 2, efault);
+		unsafe_put_user(aperture_raw_readq(s + 3), dst + 3, efault);
+		unsafe_put_user(aperture_raw_readq(s + 4), dst + 4, efault);
+		unsafe_put_user(aperture_raw_readq(s + 5), dst + 5, efault);
+		unsafe_put_user(aperture_raw_readq(s + 6), dst + 6, efault);
+		unsafe_put_user(aperture_raw_readq(s + 7), dst + 7, efault);
 	}
 	for (; done < len; done += 8)
-		unsafe_put_user(__raw_readq(s++), dst++, efault);
+		unsafe_put_user(aperture_raw_readq(s++), dst++, efault);
 efault:
 	user_access_end();
 	rmb();
@@ -741,14 +741,14 @@ static size_t aperture_bulk_from_user(void __iomem *dst,
 		unsafe_get_user(q1, src + 1, efault);
 		unsafe_get_user(q2, src + 2, efault);
 		unsafe_get_user(q3, src + 3, efault);
-		__raw_writeq(q0, d + 0);
-		__raw_writeq(q1, d + 1);
-		__raw_writeq(q2, d + 2);
-		__raw_writeq(q3, d + 3);
+		aperture_raw_writeq(q0, d + 0);
+		aperture_raw_writeq(q1, d + 1);
+		aperture_raw_writeq(q2, d + 2);
+		aperture_raw_writeq(q3, d + 3);
 	}
 	for (; done < len; done += 8) {
 		unsafe_get_user(q0, src++, efault);
-		__raw_writeq(q0, d++);
+		aperture_raw_writeq(q0, d++);
 	}
 efault:
 	user_access_end();

@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
 
@@ -71,6 +72,29 @@ static inline void aperture_inode_init_ts(struct inode *inode)
 #define aperture_splice_read generic_file_splice_read
 #else
 #define aperture_splice_read copy_splice_read
+#endif
+
+/*
+ * 64-bit MMIO for the bulk copies of prefetchable memory.  32-bit kernels
+ * have no __raw_readq/__raw_writeq: there each goes out as two 32-bit
+ * accesses, low half first, which is right on memory, where any width is.
+ */
+#ifdef CONFIG_64BIT
+#define aperture_raw_readq(a) __raw_readq(a)
+#define aperture_raw_writeq(v, a) __raw_writeq(v, a)
+#else
+static inline u64 aperture_raw_readq(const volatile void __iomem *a)
+{
+	u32 lo = __raw_readl(a);
+
+	return lo | (u64)__raw_readl(a + 4) << 32;
+}
+
+static inline void aperture_raw_writeq(u64 v, volatile void __iomem *a)
+{
+	__raw_writel((u32)v, a);
+	__raw_writel((u32)(v >> 32), a + 4);
+}
 #endif
 
 #endif /* APERTURE_COMPAT_H */
