@@ -606,6 +606,8 @@ static void ap_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ap_fs *fs = userdata;
 	const char *why = fs->mmap_no;
+	/* A reason known before mounting was said then, on stderr. */
+	bool said = why != NULL;
 
 	if (!why && fs->passthrough == AP_PASSTHROUGH_OFF)
 		why = "mounted with -o passthrough=off";
@@ -620,7 +622,9 @@ static void ap_init(void *userdata, struct fuse_conn_info *conn)
 		snprintf(fs->mmap_no_buf, sizeof(fs->mmap_no_buf),
 			 "shared mmap gives ENODEV: %s", why);
 		fs->mmap_no = fs->mmap_no_buf;
-		fuse_log(FUSE_LOG_NOTICE, "aperturefs: %s\n", fs->mmap_no);
+		if (!said)
+			fuse_log(FUSE_LOG_NOTICE, "aperturefs: %s\n",
+				 fs->mmap_no);
 	} else {
 		fuse_log(FUSE_LOG_INFO,
 			 "aperturefs: FUSE passthrough on (passthrough=%s)\n",
