@@ -606,8 +606,9 @@ static void ap_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ap_fs *fs = userdata;
 	const char *why = fs->mmap_no;
-	/* A reason known before mounting was said then, on stderr. */
-	bool said = why != NULL;
+	/* main() said a reason known before mounting, unless the mount
+	 * is passthrough=off: then it is said here, once. */
+	bool said = why != NULL && fs->passthrough != AP_PASSTHROUGH_OFF;
 
 	if (!why && fs->passthrough == AP_PASSTHROUGH_OFF)
 		why = "mounted with -o passthrough=off";
