@@ -209,18 +209,48 @@ out_unlock:
 }
 
 /*
+ * Whether the device answers at the BAR now; bar->lock held.  -ENODEV
+ * once the BAR is dead; -EIO while its channel is offline (AER recovery)
+ * or its decoding (PCI_COMMAND_MEMORY or _IO) is off, where reads would
+ * give nothing the device said.  Says once how to enable decoding.
+ */
+int aperture_bar_usable(struct aperture_bar *bar)
+{
+	struct pci_dev *pdev = bar->pdev;
+	u16 bit = bar->kind == APERTURE_KIND_IO ? PCI_COMMAND_IO :
+		PCI_COMMAND_MEMORY;
+	u16 cmd = 0;
+
+	if (bar->dead)
+		return -ENODEV;
+	if (pci_channel_offline(pdev))
+		return -EIO;
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (cmd & bit) {
+		clear_bit(APERTURE_LOGGED_DECODING, &bar->logged);
+		return 0;
+	}
+	if (!test_and_set_bit(APERTURE_LOGGED_DECODING, &bar->logged))
+		pci_info(pdev, KBUILD_MODNAME ": BAR %u: %s decoding is off, refusing accesses with EIO: enable it with 'setpci -s %s COMMAND=%x:%x' (or bind its driver)\n",
+			 bar->index, bit == PCI_COMMAND_IO ? "I/O" : "memory",
+			 pci_name(pdev), bit, bit);
+	return -EIO;
+}
+
+/*
  * Starts an access of one page window: takes bar->lock for reading.
- * -EINTR on a fatal signal, -ENODEV once the BAR is dead.
+ * -EINTR on a fatal signal, else what aperture_bar_usable() says.
  */
 int aperture_bar_begin(struct aperture_bar *bar)
 {
+	int err;
+
 	if (down_read_killable(&bar->lock))
 		return -EINTR;
-	if (bar->dead) {
+	err = aperture_bar_usable(bar);
+	if (err)
 		up_read(&bar->lock);
-		return -ENODEV;
-	}
-	return 0;
+	return err;
 }
 
 void aperture_bar_end(struct aperture_bar *bar)

@@ -45,6 +45,13 @@ static inline void aperture_vm_flags_set(struct vm_area_struct *vma,
 #define APERTURE_FMODE_PSEUDO (FMODE_PREAD | FMODE_PWRITE | \
 			       APERTURE_FMODE_LSEEK | FMODE_CAN_ODIRECT)
 
+/* 6.3 replaced the user_namespace argument of inode operations. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define aperture_idmap user_namespace
+#else
+#define aperture_idmap mnt_idmap
+#endif
+
 /* 6.6 hid the inode time stamps behind accessors. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
 static inline void aperture_inode_init_ts(struct inode *inode)

@@ -34,6 +34,11 @@ static void aperture_policy(u32 flags, u32 bar_flags, u32 memtype,
 		split->width = 8;
 		split->bulk = 1;
 		*width = APERTURE_IO_WIDTH_AUTO;
+	} else if (bar_flags & APERTURE_IO_BAR_IO) {
+		/* Ports: each access at the width asked for, up to 32 bits. */
+		split->mode = APERTURE_SPLIT_NATURAL;
+		split->width = 4;
+		*width = APERTURE_IO_WIDTH_AUTO;
 	} else {
 		split->mode = APERTURE_SPLIT_REG32;
 		split->width = 4;
@@ -118,6 +123,7 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	inode->i_mode = S_IFREG | 0600;
 	inode->i_uid = current_fsuid();
 	inode->i_gid = current_fsgid();
+	inode->i_op = &aperture_bar_iops;
 	inode->i_fop = &aperture_bar_fops;
 	inode->i_private = h;
 	i_size_write(inode, bar->size);
@@ -217,6 +223,19 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 	    (want || width == APERTURE_IO_WIDTH_64)) {
 		ap_info(pdev, arg->bar,
 			"I/O ports have no memory type and no 64-bit access, refusing\n");
+		ret = -EINVAL;
+		goto out_put_pdev;
+	}
+
+	/*
+	 * Write-combining allows speculative and merged reads, which a
+	 * read-to-clear register cannot take: only prefetchable BARs (as
+	 * sysfs offers resourceN_wc only for those).
+	 */
+	if (want == APERTURE_IO_MEMTYPE_WC &&
+	    !(bar_flags & APERTURE_IO_BAR_PREFETCH)) {
+		ap_info(pdev, arg->bar,
+			"write-combining is only for prefetchable BARs, refusing: use uncached\n");
 		ret = -EINVAL;
 		goto out_put_pdev;
 	}
