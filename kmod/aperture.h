@@ -6,6 +6,7 @@
  *   main.c  module init and exit, the pseudo file system
  *   ctl.c   the control node /dev/aperture_io and its ioctls
  *   bar.c   per-BAR state, its kernel windows and the PCI bus notifier
+ *   policy.c  strict devmem: whose BAR it is
  *   desc.c  the BAR descriptor: open, release, llseek, ioctl, setattr
  *   xfer.c  the data path: read_iter and write_iter
  *   mmap.c  mmap and its page faults
@@ -128,6 +129,12 @@ int aperture_bar_begin(struct aperture_bar *bar);
 void aperture_bar_end(struct aperture_bar *bar);
 int aperture_notifier_register(void);
 void aperture_notifier_unregister(void);
+
+/* policy.c: strict devmem */
+bool aperture_strict(void);
+void aperture_policy_init(void);
+int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
+			 u32 bar_flags, u64 start, u64 size);
 
 /* desc.c: the BAR descriptor */
 extern const struct file_operations aperture_bar_fops;

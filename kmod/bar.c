@@ -18,6 +18,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/notifier.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 
 #include "aperture.h"
@@ -60,6 +61,7 @@ static void aperture_bar_release(struct kref *kref)
 	list_del_init(&bar->node);
 	mutex_unlock(&aperture_lock);
 	aperture_bar_unmap(bar);
+	pm_runtime_put(&bar->pdev->dev);
 	pci_dev_put(bar->pdev);
 	kfree(bar);
 }
@@ -193,14 +195,27 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		bar->kind = APERTURE_KIND_WC;
 	else
 		bar->kind = APERTURE_KIND_UC;
+	/*
+	 * The device stays resumed while any descriptor or mapping of the
+	 * BAR exists (the state lives exactly that long), as VFIO keeps it
+	 * around its accesses.
+	 */
+	err = pm_runtime_resume_and_get(&pdev->dev);
+	if (err < 0) {
+		ap_info(pdev, index, "cannot resume the device (%d), refusing\n",
+			err);
+		goto err_free_bar;
+	}
 	err = aperture_bar_map(bar);
 	if (err)
-		goto err_free_bar;
+		goto err_put_pm;
 	bar->pdev = pci_dev_get(pdev);
 	list_add(&bar->node, &aperture_bars);
 	mutex_unlock(&aperture_lock);
 	return bar;
 
+err_put_pm:
+	pm_runtime_put(&pdev->dev);
 err_free_bar:
 	kfree(bar);
 out_unlock:
@@ -303,7 +318,10 @@ static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
 	}
 }
 
-/* Bus notifier: kills the BARs of a function that is being removed. */
+/*
+ * Bus notifier: kills the BARs of a function that is being removed, and
+ * under strict devmem those of a function a driver is binding to.
+ */
 static int aperture_pci_notify(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
@@ -313,6 +331,11 @@ static int aperture_pci_notify(struct notifier_block *nb,
 	case BUS_NOTIFY_DEL_DEVICE:
 	case BUS_NOTIFY_REMOVED_DEVICE:
 		aperture_kill_dev(pdev, "device removed");
+		return NOTIFY_OK;
+	case BUS_NOTIFY_BIND_DRIVER:
+		/* Strict devmem: a driver claiming the device revokes us. */
+		if (aperture_strict())
+			aperture_kill_dev(pdev, "a driver is binding (strict devmem)");
 		return NOTIFY_OK;
 	}
 	return NOTIFY_DONE;

@@ -46,21 +46,6 @@ static void aperture_policy(u32 flags, u32 bar_flags, u32 memtype,
 	}
 }
 
-/* walk_iomem_res_desc() callback: any hit is an exclusive region. */
-static int aperture_exclusive_hit(struct resource *res, void *arg)
-{
-	return 1;
-}
-
-/* Whether the kernel marked part of a memory BAR exclusive. */
-static bool aperture_bar_exclusive(u64 start, u64 size)
-{
-	return walk_iomem_res_desc(IORES_DESC_NONE,
-				   IORESOURCE_MEM | IORESOURCE_EXCLUSIVE,
-				   start, start + size - 1, NULL,
-				   aperture_exclusive_hit) > 0;
-}
-
 /* Links h into bar's handles, unless bar died meanwhile: -ENODEV. */
 static int aperture_handle_link(struct aperture_bar *bar,
 				struct aperture_handle *h)
@@ -260,21 +245,20 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		ap_warn(pdev, arg->bar, "kernel is locked down, refusing\n");
 		goto out_put_pdev;
 	}
-	if ((bar_flags & APERTURE_IO_BAR_MEM) &&
-	    aperture_bar_exclusive(start, size)) {
-		ap_warn(pdev, arg->bar,
-			"a driver holds it exclusively, refusing: unbind that driver first\n");
-		ret = -EBUSY;
-		goto out_put_pdev;
-	}
-
+	/* No driver binds (and revokes) between the check and the open. */
+	device_lock(&pdev->dev);
+	ret = aperture_claim_check(pdev, arg->bar, bar_flags, start, size);
+	if (ret)
+		goto out_unlock_dev;
 	bar = aperture_bar_get(pdev, arg->bar, want);
 	if (IS_ERR(bar)) {
 		ret = PTR_ERR(bar);
-		goto out_put_pdev;
+		goto out_unlock_dev;
 	}
 	ret = aperture_open_fd(bar, arg, uarg);
 	aperture_bar_put(bar);
+out_unlock_dev:
+	device_unlock(&pdev->dev);
 out_put_pdev:
 	pci_dev_put(pdev);
 	return ret;

@@ -11,7 +11,8 @@
  * then APERTURE_QMP_ROUNDS (default 3) of QMP device_del (pciehp, about
  * 5 s each under TCG) + device_add, then a last device_del.  Every
  * mapping and descriptor a worker made of a function that has gone since
- * must then be dead: a touch is SIGBUS, pread and mmap are ENODEV, and
+ * must then be dead (and a process reading the whole BAR one byte per
+ * access all along lets every removal complete): a touch is SIGBUS, pread and mmap are ENODEV, and
  * no page table entry is left (a read through /proc/self/mem fails).  Afterwards the
  * module unloads and the kernel log is clean.
  */
@@ -39,8 +40,8 @@
 struct shared {
 	volatile int gen;	/* removals completed */
 	volatile int stop;	/* every device of a held slot is gone */
-	volatile unsigned long live_touches, dead_checks;
-	char why[WORKERS][160];
+	volatile unsigned long live_touches, dead_checks, long_reads;
+	char why[WORKERS + 1][160];
 };
 
 static struct shared *sh;
@@ -188,6 +189,33 @@ static void worker(int id, const struct mu_dev *hot)
 	}
 }
 
+/*
+ * Reads the whole BAR one byte per access, over and over, through every
+ * removal: each removal must complete while such a read runs, and the
+ * read ends with a short count or ENODEV/EIO, never anything else.
+ */
+static void long_reader(int id, const struct mu_dev *hot)
+{
+	static char buf[1 << 20];
+	ssize_t n;
+	int fd;
+
+	while (!sh->stop) {
+		fd = mu_try_open(hot, 0, APERTURE_IO_WIDTH_8, NULL);
+		if (fd < 0)
+			continue;
+		while ((n = pread(fd, buf, sizeof(buf), 0)) > 0 && !sh->stop)
+			__sync_fetch_and_add(&sh->long_reads, 1);
+		if (n < 0 && errno != ENODEV && errno != EIO) {
+			snprintf(sh->why[id], sizeof(sh->why[id]),
+				 "long read: %s", strerror(errno));
+			_exit(1);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
 static int qmp(const char *json)
 {
 	char cmd[512];
@@ -274,7 +302,7 @@ START_TEST(removal_rounds)
 	int sysfs_rounds = env_int("APERTURE_SYSFS_ROUNDS", 50);
 	int qmp_rounds = env_int("APERTURE_QMP_ROUNDS", 3);
 	struct mu_dev hot;
-	pid_t pids[WORKERS];
+	pid_t pids[WORKERS + 1];
 	char path[160];
 	int i, status;
 
@@ -291,6 +319,10 @@ START_TEST(removal_rounds)
 		if (pids[i] == 0)
 			worker(i, &hot);
 	}
+	pids[WORKERS] = fork();
+	ck_assert_int_ge(pids[WORKERS], 0);
+	if (pids[WORKERS] == 0)
+		long_reader(WORKERS, &hot);
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
 		 hot.name);
@@ -318,15 +350,16 @@ START_TEST(removal_rounds)
 	}
 	/* The last removal left nothing: every slot must be dead now. */
 	sh->stop = 1;
-	for (i = 0; i < WORKERS; i++) {
+	for (i = 0; i <= WORKERS; i++) {
 		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			      "worker %d: status %#x: %s", i, status,
 			      sh->why[i]);
 	}
 	fprintf(stderr, "%d sysfs + %d QMP removals: %lu live touches, "
-		"%lu dead slots checked\n", sysfs_rounds, qmp_rounds + 1,
-		sh->live_touches, sh->dead_checks);
+		"%lu dead slots checked, %lu whole 1-byte reads of the BAR\n",
+		sysfs_rounds, qmp_rounds + 1, sh->live_touches,
+		sh->dead_checks, sh->long_reads);
 	ck_assert_uint_gt(sh->live_touches, 0);
 	ck_assert_uint_gt(sh->dead_checks, 0);
 	ck_assert_int_eq(mu_try_open(&hot, 0, 0, NULL), -ENODEV);
