@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 
 #include "aperture.h"
+#include "compat.h"
 
 /* Protects aperture_bars and every bar->node. */
 DEFINE_MUTEX(aperture_lock);
@@ -121,9 +122,35 @@ struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 	return NULL;
 }
 
+/*
+ * Whether the kernel windows got the memory type asked for: -EBUSY if
+ * another mapping of the range imposed its own (see compat.h).
+ */
+static int aperture_bar_type_check(struct aperture_bar *bar,
+				   struct pci_dev *pdev)
+{
+	bool want_wc = bar->kind == APERTURE_KIND_WC, wc;
+
+	if (bar->kind == APERTURE_KIND_IO)
+		return 0;
+	wc = want_wc ? aperture_io_mapping_is_wc(bar->wc) :
+		aperture_kmap_is_wc(bar->base);
+	if (wc == want_wc)
+		return 0;
+	ap_info(pdev, bar->index,
+		"another mapping of its range is %s, refusing %s: unmap it first (sysfs resource%u%s?)\n",
+		wc ? "write-combining" : "not write-combining",
+		want_wc ? "write-combining" : "uncached", bar->index,
+		wc ? "_wc" : "");
+	return -EBUSY;
+}
+
 /* Maps a fresh BAR's kernel windows. */
 static int aperture_bar_map(struct aperture_bar *bar)
 {
+	/* ioremap() and io_mapping take an unsigned long size. */
+	if (bar->size > ULONG_MAX)
+		return -EFBIG;
 	switch (bar->kind) {
 	case APERTURE_KIND_WC:
 		bar->wc = io_mapping_create_wc(bar->start, bar->size);
@@ -207,13 +234,24 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		goto err_free_bar;
 	}
 	err = aperture_bar_map(bar);
+	if (err == -EFBIG)
+		ap_info(pdev, index, "%llu bytes, too large to map on this kernel, refusing\n",
+			bar->size);
+	else if (err)
+		ap_info(pdev, index, "cannot map its %llu bytes (%d), refusing\n",
+			bar->size, err);
 	if (err)
 		goto err_put_pm;
+	err = aperture_bar_type_check(bar, pdev);
+	if (err)
+		goto err_unmap_bar;
 	bar->pdev = pci_dev_get(pdev);
 	list_add(&bar->node, &aperture_bars);
 	mutex_unlock(&aperture_lock);
 	return bar;
 
+err_unmap_bar:
+	aperture_bar_unmap(bar);
 err_put_pm:
 	pm_runtime_put(&pdev->dev);
 err_free_bar:

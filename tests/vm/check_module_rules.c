@@ -1,6 +1,7 @@
 /*
  * check_module_rules.c - the kernel's own rules, not looser ones: no
- * write-combining on a register BAR, a re-open of a descriptor gains
+ * write-combining on a register BAR, no memory type silently taken over
+ * from another mapping of the BAR, a re-open of a descriptor gains
  * nothing, a descriptor's size, mode and owner never change, a BAR
  * smaller than a page is not mapped, I/O ports are accessed at the width
  * asked for, and an access to a BAR whose decoding is off is refused.
@@ -59,6 +60,55 @@ START_TEST(wc_only_prefetchable)
 	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_UC);
 	close(fd);
 	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_WC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
+	close(fd);
+}
+END_TEST
+
+/* Maps the first page of sysfs resource<bar><suffix> of d. */
+static void *sysfs_map(const struct mu_dev *d, int bar, const char *suffix)
+{
+	char path[160];
+	void *m;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d%s",
+		 d->name, bar, suffix);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_msg(m != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	return m;
+}
+
+/* Another mapping's memory type is never silently adopted: EBUSY. */
+START_TEST(memtype_conflict_refused)
+{
+	struct mu_dev shm = mu_find(IVSHMEM_ID);
+	const char *says = "another mapping of its range is";
+	int before = mu_klog_count(says), fd;
+	struct aperture_io_bar a;
+	void *m;
+
+	m = sysfs_map(&shm, 2, "_wc");
+	ck_assert_int_eq(mu_try_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, NULL),
+			 -EBUSY);
+	ck_assert_int_gt(mu_klog_count(says), before);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_WC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
+	close(fd);
+	munmap(m, 4096);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, &a);
+	close(fd);
+
+	m = sysfs_map(&shm, 2, "");
+	ck_assert_int_eq(mu_try_open(&shm, 2, 0, NULL), -EBUSY);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_UC);
+	close(fd);
+	munmap(m, 4096);
+	fd = mu_open(&shm, 2, 0, &a);
 	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
 	close(fd);
 }
@@ -268,6 +318,7 @@ Suite *module_rules_suite(void)
 
 	tc = tcase_create("rules");
 	tcase_add_test(tc, wc_only_prefetchable);
+	tcase_add_test(tc, memtype_conflict_refused);
 	tcase_add_test(tc, reopen_gains_no_write);
 	tcase_add_test(tc, reopen_needs_rawio);
 	tcase_add_test(tc, attributes_fixed);
