@@ -280,7 +280,8 @@ int aperture_bar_usable(struct aperture_bar *bar)
 		return -EIO;
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	if (cmd & bit) {
-		clear_bit(APERTURE_LOGGED_DECODING, &bar->logged);
+		if (test_bit(APERTURE_LOGGED_DECODING, &bar->logged))
+			clear_bit(APERTURE_LOGGED_DECODING, &bar->logged);
 		return 0;
 	}
 	if (!test_and_set_bit(APERTURE_LOGGED_DECODING, &bar->logged))
