@@ -220,8 +220,17 @@ static void mount_user(const char *file, int k, int ready)
 	}
 }
 
+/* Who sent this process a SIGTERM, if anyone did (a diagnosis). */
+static volatile pid_t term_from;
+
+static void on_term(int sig, siginfo_t *si, void *uc)
+{
+	term_from = si->si_pid ? si->si_pid : -1;
+}
+
 START_TEST(test_daemon_killed)
 {
+	struct sigaction sa = { .sa_sigaction = on_term, .sa_flags = SA_SIGINFO };
 	const char *file = "/tmp/faults-mnt/" FS_IVSHMEM "/bar2";
 	long refs = module_refcnt();
 	struct fs_mount m;
@@ -245,6 +254,7 @@ START_TEST(test_daemon_killed)
 		ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	close(ready[1]);
+	sigaction(SIGTERM, &sa, NULL);
 	ck_assert_int_eq(kill(m.pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(m.pid, &st, 0), m.pid);
 	m.pid = 0;
@@ -253,12 +263,17 @@ START_TEST(test_daemon_killed)
 	ck_assert_int_eq(stat("/tmp/faults-mnt/" FS_IVSHMEM, &sb), -1);
 	ck_assert_int_eq(errno, ENOTCONN);
 	for (k = 0; k < 3; k++) {
+		ck_assert_int_gt(kids[k], 0);
 		kill(kids[k], SIGTERM);
 		ck_assert_int_eq(waitpid(kids[k], &st, 0), kids[k]);
 		ck_assert_msg((WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) ||
 			      (WIFEXITED(st) && !WEXITSTATUS(st)),
 			      "user %d ended with %#x", k, st);
 	}
+	ck_assert_msg(!term_from, "this test process got a SIGTERM from pid "
+		      "%d (kids %d %d %d, daemon killed)", term_from, kids[0],
+		      kids[1], kids[2]);
+	signal(SIGTERM, SIG_DFL);
 	ck_assert_int_eq(umount2("/tmp/faults-mnt", MNT_DETACH), 0);
 	/* Nothing leaks: the module's references are back. */
 	ck_assert_int_eq(module_refcnt(), refs);
