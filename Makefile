@@ -25,7 +25,7 @@ CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
-CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check) -Wl,--wrap=_tcase_add_test
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 
 LIB_SRCS   := $(wildcard src/*.c)

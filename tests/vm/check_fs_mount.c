@@ -278,8 +278,7 @@ START_TEST(error_module_not_loaded)
 	char *out;
 	int st;
 
-	if (!ko)
-		return;
+	ck_assert_msg(ko, "APERTURE_KO is not set (tests/vm/run sets it)");
 	out = fs_sh(&st, "umount " FS_MNT " 2>&1; sleep 0.5; "
 			 "rmmod aperture_io 2>&1");
 	ck_assert_msg(st == 0, "rmmod: %s", out);

@@ -74,3 +74,11 @@ probe_accel() {
 	fi
 	cat "$f"
 }
+
+# What in a guest's kernel log is a failure (grep -E): oopses, warnings,
+# sanitizers, hung tasks, lockups and stalls, allocation failures, and a
+# user-space segfault.
+KLOG_BAD='Kernel panic|BUG:|Oops|WARNING:|general protection|RIP:|Call Trace:'
+KLOG_BAD+='|UBSAN|KASAN|refcount_t:|possible circular locking|Busy inodes'
+KLOG_BAD+='|INFO: task .* blocked|page allocation failure|soft lockup|hard LOCKUP'
+KLOG_BAD+='|rcu_.*detected stall|segfault at'
