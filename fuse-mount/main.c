@@ -172,8 +172,12 @@ static void ap_parse(struct fuse_args *args, struct fuse_cmdline_opts *opts)
 		ap_die("no mount point given (usage: aperturefs [-o OPTIONS] "
 		       "MOUNTPOINT; see --help)");
 	ap_check_options(&ap_fs, &ap_opt);
-	/* Always: the kernel checks modes; others may look if modes allow. */
-	if (fuse_opt_add_arg(args, "-odefault_permissions,allow_other") ||
+	/* Always: the kernel checks modes.  Others may look if modes allow,
+	 * except on a fake machine mounted by a user: fusermount3 allows
+	 * that only with user_allow_other in /etc/fuse.conf. */
+	if (fuse_opt_add_arg(args, "-odefault_permissions") ||
+	    ((!ap_opt.fake || !geteuid()) &&
+	     fuse_opt_add_arg(args, "-oallow_other")) ||
 	    fuse_opt_add_arg(args, "-ofsname=aperturefs,subtype=aperturefs"))
 		ap_die("out of memory");
 }
