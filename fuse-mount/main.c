@@ -53,6 +53,17 @@ static bool ap_has_sys_admin(void)
 	       CAP_TO_MASK(CAP_SYS_ADMIN);
 }
 
+/* Whether fuse_log()'s debug lines (one per scan) reach stderr. */
+static bool ap_verbose;
+
+/* fuse_log() before daemonizing, or in the foreground: stderr. */
+static void ap_stderr_log(enum fuse_log_level level, const char *fmt,
+			  va_list ap)
+{
+	if (level < FUSE_LOG_DEBUG || ap_verbose)
+		vfprintf(stderr, fmt, ap);
+}
+
 /* fuse_log() after daemonizing: syslog. */
 static void ap_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -192,6 +203,8 @@ int main(int argc, char *argv[])
 	ap_helper_args(&argc, argv);
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 	ap_parse(&args, &opts);
+	ap_verbose = opts.foreground || opts.debug;
+	fuse_set_log_func(ap_stderr_log);
 	/* Options libfuse does not know are reported here, before the
 	 * system is looked at. */
 	se = fuse_session_new(&args, &ap_ops, sizeof(ap_ops), &ap_fs);
