@@ -253,6 +253,37 @@ START_TEST(filters)
 }
 END_TEST
 
+/* 5-digit PCI domains (VMD) are slots like any other. */
+START_TEST(vmd_domain)
+{
+	static const char *vmd =
+		"function 00:04.0 1234:11e8 class=00ff\n"
+		"bar0 mem 4K\n"
+		"function 10000:01:00.0 8086:f1a8 class=0108 progif=02\n"
+		"bar0 mem64 16K\n";
+	struct fk m;
+	char got[1024], *text;
+	int fd;
+
+	fk_mount(&m, vmd, NULL);
+	list_dir(m.mnt, got, sizeof(got));
+	ck_assert_str_eq(got, "0000:00:04.0 10000:01:00.0 by-id");
+	text = fk_slurp(FK_PATH(&m, "10000:01:00.0/info"));
+	ck_assert_ptr_nonnull(text);
+	ck_assert_pstr_eq(strstr(text, "slot: 10000:01:00.0\n"), text);
+	free(text);
+	fd = open(FK_PATH(&m, "10000:01:00.0/bar0"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "nvme", 4, 16380), 4);
+	close(fd);
+	fk_umount(&m);
+	fk_mount(&m, vmd, "devices=-s10000:01:00.0");
+	list_dir(m.mnt, got, sizeof(got));
+	ck_assert_str_eq(got, "10000:01:00.0 by-id");
+	fk_umount(&m);
+}
+END_TEST
+
 /*
  * The daemon with @argv must exit 1 with one line on stderr containing
  * @want (and not @unwanted), mounting nothing.
@@ -348,6 +379,7 @@ Suite *fake_fs_suite(void)
 	tcase_add_test(tc, info);
 	tcase_add_test(tc, config);
 	tcase_add_test(tc, filters);
+	tcase_add_test(tc, vmd_domain);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
