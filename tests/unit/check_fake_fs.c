@@ -350,6 +350,34 @@ START_TEST(description_errors)
 }
 END_TEST
 
+/* Names from a pci.ids of the user's own (ids FILE), through libpci. */
+START_TEST(own_ids)
+{
+	struct fk m;
+	char ids[PATH_MAX + 16], *text;
+
+	fk_prepare(&m, "ids lab.ids\nfunction 00:04.0 1234:11e8 class=00ff\n"
+		       "bar0 mem 4K\n");
+	snprintf(ids, sizeof(ids), "%s/lab.ids", m.dir);
+	fk_write(ids, "1234  Aperture Labs\n\t11e8  Edu Test Card\n");
+	{
+		char fake[PATH_MAX + 8];
+
+		snprintf(fake, sizeof(fake), "--fake=%s", m.desc);
+		ck_assert_int_eq(fk_run(&m, (const char *[]){ fake, "-f",
+							      m.mnt, NULL }),
+				 0);
+	}
+	text = fk_slurp(FK_PATH(&m, "0000:00:04.0/info"));
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "\nname: Class [00ff]: Aperture Labs "
+			     "Edu Test Card [1234:11e8]\n"),
+		      "%s", text);
+	free(text);
+	fk_umount(&m);
+}
+END_TEST
+
 START_TEST(version)
 {
 	struct fk m;
@@ -395,6 +423,7 @@ Suite *fake_fs_suite(void)
 	tcase_add_test(tc, option_errors);
 	tcase_add_test(tc, description_errors);
 	tcase_add_test(tc, version);
+	tcase_add_test(tc, own_ids);
 	suite_add_tcase(s, tc);
 	return s;
 }
