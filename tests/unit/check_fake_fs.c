@@ -73,9 +73,11 @@ START_TEST(info)
 	text = fk_slurp(FK_PATH(&m, "0000:00:05.0/info"));
 	ck_assert_ptr_nonnull(text);
 	ck_assert_pstr_eq(strstr(text, "slot: 0000:00:05.0\n"), text);
+	/* The device's name depends on the pci.ids installed. */
 	ck_assert_ptr_nonnull(strstr(text, "\nname: RAM memory [0500]: Red "
-				     "Hat, Inc. Inter-VM shared memory "
-				     "[1af4:1110] (rev 01)\n"));
+				     "Hat, Inc. "));
+	ck_assert_ptr_nonnull(strstr(text, " [1af4:1110] (rev 01)\nvendor: "
+				     "Red Hat, Inc. [1af4]\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\ndriver: (none)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nbar2: Memory at e0200000 "
 				     "(64-bit, prefetchable) [size=1M]\n"));
@@ -370,8 +372,10 @@ START_TEST(own_ids)
 	}
 	text = fk_slurp(FK_PATH(&m, "0000:00:04.0/info"));
 	ck_assert_ptr_nonnull(text);
-	ck_assert_msg(strstr(text, "\nname: Class [00ff]: Aperture Labs "
-			     "Edu Test Card [1234:11e8]\n"),
+	/* The class name is libpci's own where the file has none. */
+	ck_assert_msg(strstr(text, " [00ff]: Aperture Labs Edu Test Card "
+			     "[1234:11e8]\nvendor: Aperture Labs [1234]\n"
+			     "device: Edu Test Card [11e8]\n"),
 		      "%s", text);
 	free(text);
 	fk_umount(&m);
