@@ -60,6 +60,7 @@ struct ap_fs {
 	pthread_t events;		/* the hot-plug thread */
 	bool events_running;		/* @events was started */
 	int stop_pipe[2];		/* written to stop @events */
+	int kick_pipe[2];		/* written for a scan by @events */
 };
 
 /* The operations table (ops_file.c). */
@@ -103,6 +104,9 @@ ssize_t ap_fs_info(struct ap_fs *fs, struct ap_entry *e, char **text);
 /* Scan through the backend and update the tree (hotplug.c); 0 or -errno.
  * With the session running, the kernel is told what came and went. */
 int ap_fs_rescan(struct ap_fs *fs);
+
+/* Ask the hot-plug thread for a scan (an access found ENODEV). */
+void ap_fs_kick(struct ap_fs *fs);
 
 /* Start / stop the thread that follows hot-plug events (hotplug.c). */
 int ap_events_start(struct ap_fs *fs);

@@ -134,8 +134,10 @@ static int ap_open_bar(fuse_req_t req, struct ap_fs *fs, struct ap_file *f,
 			 "aperturefs: %s bar%d: the %s backend refused to "
 			 "open it: %s\n", e->func.slot, f->node.bar,
 			 fs->be->ops->name, strerror(-ret));
-		if (ret == -ENODEV)
+		if (ret == -ENODEV) {
 			ap_tree_mark_gone(fs->tree, e);
+			ap_fs_kick(fs);
+		}
 		return ret;
 	}
 	f->fd = ret;
@@ -279,8 +281,10 @@ static char *ap_rbuf_get(size_t size)
 /* ENODEV from the backend: the function left; the listing follows. */
 static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
 {
-	if (n == -ENODEV)
+	if (n == -ENODEV) {
 		ap_tree_mark_gone(fs->tree, e);
+		ap_fs_kick(fs);
+	}
 }
 
 static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
