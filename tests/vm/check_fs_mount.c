@@ -458,7 +458,10 @@ START_TEST(every_memtype)
 }
 END_TEST
 
-/* A user mounts a fake machine: no module, no root, no PCI device. */
+/* A user mounts a fake machine: no module, no root, no PCI device.
+ * Fails in the 7.3 guest (status 1, cause not yet found): kept out of
+ * the suite until understood. */
+#if 0
 START_TEST(fake_machine_as_user)
 {
 	char *out;
@@ -480,6 +483,7 @@ START_TEST(fake_machine_as_user)
 	free(out);
 }
 END_TEST
+#endif
 
 Suite *fs_mount_suite(void);
 
@@ -510,8 +514,6 @@ Suite *fs_mount_suite(void)
 	tcase_add_test(tc, gid_of_a_large_group);
 	tcase_add_test(tc, every_width);
 	tcase_add_test(tc, every_memtype);
-	/* fake_machine_as_user fails in the 7.3 guest (status 1, cause not
-	 * yet found): not registered until it is understood. */
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mount");
