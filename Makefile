@@ -17,7 +17,7 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS     := fuse3 libpci
+PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
