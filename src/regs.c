@@ -240,10 +240,10 @@ static int check_register(struct regs_ctx *c, const struct regs_block *b,
 			if (f->enums[j].value & ~fmask)
 				return FAIL_AT(c, f->line, "value %s (%#llx) of "
 					       "field %s.%s.%s does not fit in "
-					       "%u bits", f->enums[j].name,
+					       "%u bit%s", f->enums[j].name,
 					       (unsigned long long)f->enums[j].value,
 					       b->name, r->name, f->name,
-					       f->width);
+					       f->width, f->width > 1 ? "s" : "");
 		if (f->read_action)
 			r->read_action = true;
 		c->d->n_fields++;
