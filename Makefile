@@ -10,12 +10,15 @@
 #          (build/deb12, build/deb13) so binaries match their libraries.
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
+# TESTDATA public register descriptions the unit suites parse (not in the
+#          tree: beside the clone, as CI has it).
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
 KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile))))
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
+TESTDATA ?= ../shared/testdata
 
 PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
@@ -63,6 +66,7 @@ $(DAEMON): $(DAEMON_OBJS) $(LIB)
 $(B)/tests/unit/check_%: tests/unit/check_%.c tests/check_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite \
+		-DAPERTURE_TESTDATA='"$(abspath $(TESTDATA))"' \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm/*.h) $(LIB)
