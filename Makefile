@@ -67,6 +67,7 @@ $(B)/tests/unit/check_%: tests/unit/check_%.c tests/check_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite \
 		-DAPERTURE_TESTDATA='"$(abspath $(TESTDATA))"' \
+		-DAPERTURE_REGS_SRC='"$(abspath regs)"' \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm/*.h) $(LIB)
