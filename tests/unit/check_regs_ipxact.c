@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "regs.h"
+#include "regs_internal.h"
 
 #define NS_2009 "http://www.spiritconsortium.org/XMLSchema/SPIRIT/1685-2009"
 #define NS_2014 "http://www.accellera.org/XMLSchema/IPXACT/1685-2014"
@@ -126,6 +127,11 @@ START_TEST(ns_2014_expressions)
 	ck_assert_int_eq(regs_parse_value(r, &r->fields[0], "GO", 2, &v, why,
 					  sizeof(why)), 0);
 	ck_assert_uint_eq(v, 9);
+	/* usage="read" names are shown, never written; "write" ones the
+	 * other way round. */
+	ck_assert_int_eq(regs_parse_value(r, &r->fields[0], "ON", 2, &v, why,
+					  sizeof(why)), -EINVAL);
+	ck_assert_ptr_null(regs_enum_name(&r->fields[0], 9));
 	regs_free(d);
 }
 END_TEST
@@ -162,6 +168,49 @@ START_TEST(ns_2022_policies_and_arrays)
 }
 END_TEST
 
+/* The value of @s, which must evaluate. */
+static uint64_t ev(const char *s)
+{
+	const char *why = "";
+	uint64_t v = 0;
+
+	ck_assert_msg(regs_expr_eval(s, NULL, NULL, &v, &why) == 0,
+		      "%s: %s", s, why);
+	return v;
+}
+
+START_TEST(expressions)
+{
+	uint64_t v, m;
+
+	ck_assert_uint_eq(ev("2+3*4"), 14);
+	ck_assert_uint_eq(ev("(2+3)*4"), 20);
+	ck_assert_uint_eq(ev("20-4-3"), 13);
+	ck_assert_uint_eq(ev("64/4/2"), 8);
+	ck_assert_uint_eq(ev("10 % 4"), 2);
+	ck_assert_uint_eq(ev("1 << 4 | 1"), 17);
+	ck_assert_uint_eq(ev("1 + 1 << 2"), 8);
+	ck_assert_uint_eq(ev("8'hff & 'b1010"), 10);
+	ck_assert_uint_eq(ev("'o17 ^ 'd1"), 14);
+	ck_assert_uint_eq(ev("2 ** 3 ** 2"), 512);
+	ck_assert_uint_eq(ev("$pow(2,10) + $clog2(33)"), 1030);
+	ck_assert_uint_eq(ev("7 > 3 ? 1 : 2"), 1);
+	ck_assert_uint_eq(ev("3 >= 4 || 2 == 2"), 1);
+	ck_assert_uint_eq(ev("~0 >> 60"), 15);
+	ck_assert_uint_eq(ev("-1 + 2"), 1);
+	ck_assert_uint_eq(ev("4K"), 4096);
+	ck_assert_uint_eq(ev("0x1_0000"), 0x10000);
+	ck_assert_uint_eq(ev("32'hDEAD_BEEF"), 0xdeadbeef);
+	/* SVD numbers: #binary with don't-care bits, multipliers. */
+	ck_assert_int_eq(regs_svd_number("#1x0", &v, &m), 0);
+	ck_assert_uint_eq(v, 4);
+	ck_assert_uint_eq(m, 5);
+	ck_assert_int_eq(regs_svd_number("2M", &v, &m), 0);
+	ck_assert_uint_eq(v, 2 << 20);
+	ck_assert_int_eq(regs_svd_number("0x1z", &v, &m), -EINVAL);
+}
+END_TEST
+
 Suite *regs_ipxact_suite(void);
 
 Suite *regs_ipxact_suite(void)
@@ -172,6 +221,7 @@ Suite *regs_ipxact_suite(void)
 	tcase_add_test(tc, ns_2009_and_spirit);
 	tcase_add_test(tc, ns_2014_expressions);
 	tcase_add_test(tc, ns_2022_policies_and_arrays);
+	tcase_add_test(tc, expressions);
 	suite_add_tcase(s, tc);
 	return s;
 }
