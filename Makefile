@@ -12,6 +12,7 @@
 # V        1 for verbose kernel builds.
 # TESTDATA public register descriptions the unit suites parse (not in the
 #          tree: beside the clone, as CI has it).
+# VERSION  what aperturefs --version says.
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
@@ -19,12 +20,14 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 TESTDATA ?= ../shared/testdata
+VERSION ?= 0.2.0
 
 PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP \
+	    -DAPERTUREFS_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
