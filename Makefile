@@ -13,6 +13,8 @@
 # TESTDATA public register descriptions the unit suites parse (not in the
 #          tree: beside the clone, as CI has it).
 # VERSION  what aperturefs --version says.
+# REGSDIR  where the register descriptions of regs/ are installed (and
+#          where the daemon looks for them after /etc/aperturefs/regs).
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
@@ -20,6 +22,7 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 TESTDATA ?= ../shared/testdata
+REGSDIR ?= $(PREFIX)/share/aperturefs/regs
 VERSION ?= 0.2.0
 
 PKGS     := fuse3 libpci libxml-2.0
@@ -27,7 +30,8 @@ CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP \
-	    -DAPERTUREFS_VERSION='"$(VERSION)"'
+	    -DAPERTUREFS_VERSION='"$(VERSION)"' \
+	    -DAPERTURE_REGS_DATADIR='"$(REGSDIR)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
@@ -127,6 +131,8 @@ install: user
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
 	install -d $(DESTDIR)/sbin
 	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
+	install -d $(DESTDIR)$(REGSDIR)
+	install -m 0644 regs/*.svd regs/*.xml $(DESTDIR)$(REGSDIR)/
 
 format:
 	clang-format -i $(wildcard src/*.[ch] include/*.h fuse-mount/*.[ch] \

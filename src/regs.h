@@ -230,15 +230,17 @@ int regs_parse_value(const struct regs_register *r,
  * One line of a `registers` listing, newline included:
  *
  *   bar<N> 0x<OFFSET> <BLOCK> <REGISTER> 0x<VALUE>[ <FIELD>=<DEC>[(<ENUM>)]]...
- *   bar<N> 0x<OFFSET> <BLOCK> <REGISTER> skipped
+ *   bar<N> 0x<OFFSET> <BLOCK> <REGISTER> <ABSENT>
  *
  * OFFSET is the register's offset in its BAR, 8 hex digits at least;
- * VALUE as regs_format_register(); fields in ascending bit order.
- * @value NULL gives the "skipped" line (a read would have side effects).
- * Returns the length (snprintf-like: may exceed @len, output truncated).
+ * VALUE as regs_format_register(); readable fields in ascending bit
+ * order, an enumerated name where one matches.  With @value NULL the
+ * line ends in @absent instead ("skipped": a read would have side
+ * effects; "unreadable": the access failed).  Returns the length
+ * (snprintf-like: may exceed @len, output truncated).
  */
 int regs_format_line(const struct regs_block *b,
 		     const struct regs_register *r, const uint64_t *value,
-		     char *buf, size_t len);
+		     const char *absent, char *buf, size_t len);
 
 #endif /* APERTURE_REGS_H */

@@ -150,7 +150,7 @@ int regs_parse_value(const struct regs_register *r,
 
 int regs_format_line(const struct regs_block *b,
 		     const struct regs_register *r, const uint64_t *value,
-		     char *buf, size_t len)
+		     const char *absent, char *buf, size_t len)
 {
 	char num[REGS_VALUE_LEN];
 	size_t n = 0, i;
@@ -166,7 +166,7 @@ int regs_format_line(const struct regs_block *b,
 	PUT("bar%d 0x%08" PRIx64 " %s %s", b->bar, b->base + r->offset,
 	    b->name, r->name);
 	if (!value) {
-		PUT(" skipped\n");
+		PUT(" %s\n", absent ? absent : "skipped");
 		return (int)n;
 	}
 	regs_format_register(r, *value, num, sizeof(num));

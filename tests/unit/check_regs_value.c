@@ -177,17 +177,19 @@ START_TEST(listing_lines)
 	uint64_t v = 0xa1;
 
 	/* Write-only fields are not shown (a read does not return them). */
-	ck_assert_int_eq(regs_format_line(b, R("STATUS"), &v, buf, sizeof(buf)),
+	ck_assert_int_eq(regs_format_line(b, R("STATUS"), &v, NULL, buf, sizeof(buf)),
 			 (int)strlen(buf));
 	ck_assert_str_eq(buf, "bar0 0x00000020 edu STATUS 0x000000a1 "
 			 "COMPUTING=1 MODE=2(FAST) IRQ_ENABLE=1\n");
 	v = 0xbeef;
-	regs_format_line(b, R("H"), &v, buf, sizeof(buf));
+	regs_format_line(b, R("H"), &v, NULL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "bar0 0x0000002a edu H 0xbeef\n");
-	regs_format_line(b, R("POP"), NULL, buf, sizeof(buf));
+	regs_format_line(b, R("POP"), NULL, "skipped", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "bar0 0x00000038 edu POP skipped\n");
+	regs_format_line(b, R("POP"), NULL, "unreadable", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "bar0 0x00000038 edu POP unreadable\n");
 	/* Truncation: the length it would have had. */
-	ck_assert_int_eq(regs_format_line(b, R("H"), &v, buf, 5), 29);
+	ck_assert_int_eq(regs_format_line(b, R("H"), &v, NULL, buf, 5), 29);
 	ck_assert_str_eq(buf, "bar0");
 }
 END_TEST
