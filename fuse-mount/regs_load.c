@@ -9,6 +9,7 @@
  * nothing here needs a lock but the table of refused writes.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,9 @@ static void add_place(const char *path, bool named)
 	struct stat st;
 	int ret;
 
-	if (!named || (!stat(path, &st) && S_ISDIR(st.st_mode))) {
+	if (named && stat(path, &st))
+		ap_die("-o regs=%s: %s", path, strerror(errno));
+	if (!named || S_ISDIR(st.st_mode)) {
 		ret = regs_set_add_dir(ap_regs.set, path);
 		if (ret < 0 && named)
 			ap_die("-o regs=%s: %s", path, strerror(-ret));
@@ -250,6 +253,9 @@ void ap_regs_start(struct ap_fs *fs)
 	}
 	if (build_devs())
 		ap_die("out of memory");
+	/* Give back what the parse's XML trees took (measured with
+	 * STM32H7A3x.svd: RSS 30 MB before, see README). */
+	malloc_trim(0);
 }
 
 void ap_regs_stop(void)
