@@ -384,6 +384,23 @@ START_TEST(found_file_does_not_parse)
 }
 END_TEST
 
+START_TEST(missing_place)
+{
+	char fake[PATH_MAX + 8];
+	const char *argv[6] = { fake, "-f", "-o", "regs=/nonexistent/regs",
+				m.mnt, NULL };
+	char *log;
+
+	fk_prepare(&m, machine);
+	snprintf(fake, sizeof(fake), "--fake=%s", m.desc);
+	ck_assert_int_eq(fk_run(&m, argv), 1);
+	log = fk_slurp(m.log);
+	ck_assert_str_eq(log, "aperturefs: -o regs=/nonexistent/regs: No such "
+			 "file or directory\n");
+	free(log);
+}
+END_TEST
+
 /* The first place wins: a description in -o regs= before the shipped. */
 START_TEST(binding_order)
 {
@@ -435,6 +452,7 @@ Suite *regs_fs_suite(void)
 	tcase_add_test(tc, info_lines);
 	tcase_add_test(tc, named_file_does_not_parse);
 	tcase_add_test(tc, found_file_does_not_parse);
+	tcase_add_test(tc, missing_place);
 	tcase_add_test(tc, binding_order);
 	suite_add_tcase(s, tc);
 	return s;
