@@ -7,8 +7,10 @@
  * fuse_lowlevel_notify_inval_entry for one that came, which may be cached
  * as missing).  Nothing else scans: lookups and listings read the tree.
  *
- * Every scan is logged at debug level with its running count, which the
- * tests read to show that lookups and listings do not scan.
+ * An access that finds its function gone (ENODEV) kicks the thread too,
+ * so the kernel hears of it even before the event.  Every scan is logged
+ * at debug level with its running count, which the tests read to show
+ * that lookups and listings do not scan.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,24 +21,25 @@
 
 #include "aperturefs.h"
 
-/* The names of the root and by-id, to compare before and after a scan. */
-struct ap_names {
-	struct ap_dirent *root, *byid;	/* listings */
-	ssize_t nroot, nbyid;		/* their lengths, or -errno */
-};
-
 static void ap_names_take(struct ap_fs *fs, struct ap_names *n)
 {
 	n->nroot = ap_tree_list(fs->tree, AP_INO_ROOT, &n->root);
 	n->nbyid = ap_tree_list(fs->tree, AP_INO_BYID, &n->byid);
+	if (n->nroot < 0) {
+		n->root = NULL;
+		n->nroot = 0;
+	}
+	if (n->nbyid < 0) {
+		n->byid = NULL;
+		n->nbyid = 0;
+	}
 }
 
 static void ap_names_free(struct ap_names *n)
 {
-	if (n->nroot >= 0)
-		free(n->root);
-	if (n->nbyid >= 0)
-		free(n->byid);
+	free(n->root);
+	free(n->byid);
+	memset(n, 0, sizeof(*n));
 }
 
 /* Is (@name, @ino) in @v? */
@@ -70,15 +73,12 @@ static void ap_names_notify(struct ap_fs *fs, uint64_t parent,
 
 int ap_fs_rescan(struct ap_fs *fs)
 {
-	struct ap_names before = { 0 }, after = { 0 };
+	struct ap_names now;
 	struct ap_func *funcs = NULL;
-	bool notify = fs->events_running;
 	ssize_t n;
 	int ret;
 
 	pthread_mutex_lock(&fs->scan_lock);
-	if (notify)
-		ap_names_take(fs, &before);
 	n = ap_backend_scan(fs->be, fs->filters, &funcs);
 	if (n < 0) {
 		fuse_log(FUSE_LOG_ERR, "aperturefs: scan of the %s failed: "
@@ -91,33 +91,40 @@ int ap_fs_rescan(struct ap_fs *fs)
 	fuse_log(FUSE_LOG_DEBUG, "aperturefs: scan %lu: %zd functions, %d "
 		 "changed, %zu entries\n", ap_backend_scans(fs->be), n,
 		 ret < 0 ? 0 : ret, ap_tree_entries(fs->tree));
-	if (notify && ret > 0) {
-		ap_names_take(fs, &after);
-		if (before.nroot >= 0 && after.nroot >= 0)
-			ap_names_notify(fs, AP_INO_ROOT, before.root,
-					before.nroot, after.root, after.nroot);
-		if (before.nbyid >= 0 && after.nbyid >= 0)
-			ap_names_notify(fs, AP_INO_BYID, before.byid,
-					before.nbyid, after.byid, after.nbyid);
-		ap_names_free(&after);
+	ap_names_take(fs, &now);
+	if (fs->events_running) {
+		ap_names_notify(fs, AP_INO_ROOT, fs->told.root, fs->told.nroot,
+				now.root, now.nroot);
+		ap_names_notify(fs, AP_INO_BYID, fs->told.byid, fs->told.nbyid,
+				now.byid, now.nbyid);
 	}
+	ap_names_free(&fs->told);
+	fs->told = now;
 out_unlock:
-	if (notify)
-		ap_names_free(&before);
 	pthread_mutex_unlock(&fs->scan_lock);
 	return ret < 0 ? ret : 0;
+}
+
+void ap_fs_kick(struct ap_fs *fs)
+{
+	if (fs->events_running && write(fs->kick_pipe[1], "", 1) < 0 &&
+	    errno != EAGAIN)
+		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot wake the hot-plug "
+			 "thread: %s\n", strerror(errno));
 }
 
 static void *ap_events_main(void *arg)
 {
 	struct ap_fs *fs = arg;
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = fs->be->ops->event_fd(fs->be), .events = POLLIN },
 		{ .fd = fs->stop_pipe[0], .events = POLLIN },
+		{ .fd = fs->kick_pipe[0], .events = POLLIN },
 	};
+	char drain[64];
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fuse_log(FUSE_LOG_ERR, "aperturefs: hot-plug events "
@@ -126,6 +133,11 @@ static void *ap_events_main(void *arg)
 		}
 		if (p[1].revents)
 			break;
+		if (p[2].revents) {
+			while (read(fs->kick_pipe[0], drain, sizeof(drain)) > 0)
+				;
+			ap_fs_rescan(fs);
+		}
 		if (p[0].revents && fs->be->ops->event(fs->be) > 0)
 			ap_fs_rescan(fs);
 	}
@@ -144,15 +156,26 @@ int ap_events_start(struct ap_fs *fs)
 	}
 	if (pipe2(fs->stop_pipe, O_CLOEXEC) < 0)
 		return -errno;
+	if (pipe2(fs->kick_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto err_close_stop;
+	}
 	fs->events_running = true;
 	ret = pthread_create(&fs->events, NULL, ap_events_main, fs);
 	if (ret) {
 		fs->events_running = false;
-		close(fs->stop_pipe[0]);
-		close(fs->stop_pipe[1]);
-		return -ret;
+		ret = -ret;
+		goto err_close_kick;
 	}
 	return 0;
+
+err_close_kick:
+	close(fs->kick_pipe[0]);
+	close(fs->kick_pipe[1]);
+err_close_stop:
+	close(fs->stop_pipe[0]);
+	close(fs->stop_pipe[1]);
+	return ret;
 }
 
 void ap_events_stop(struct ap_fs *fs)
@@ -166,4 +189,9 @@ void ap_events_stop(struct ap_fs *fs)
 	fs->events_running = false;
 	close(fs->stop_pipe[0]);
 	close(fs->stop_pipe[1]);
+	close(fs->kick_pipe[0]);
+	close(fs->kick_pipe[1]);
+	pthread_mutex_lock(&fs->scan_lock);
+	ap_names_free(&fs->told);
+	pthread_mutex_unlock(&fs->scan_lock);
 }

@@ -9,7 +9,9 @@
  * never through the page cache.  With FUSE passthrough (libfuse 3.17+,
  * Linux 6.9+) that descriptor is also registered as the file's backing
  * file: -o passthrough=all sends read, write and mmap straight to it,
- * passthrough=mmap only mmap.
+ * passthrough=mmap only mmap.  A fake machine's memory does not bound
+ * writes or know removal as the module does, so there read and write stay
+ * on the daemon and only mmap is passed (backend rw_passthrough).
  *
  * A removed function: the backend answers -ENODEV on its open descriptors
  * (the module's bus notifier marks the BAR dead), and the tree is told, so
@@ -134,15 +136,18 @@ static int ap_open_bar(fuse_req_t req, struct ap_fs *fs, struct ap_file *f,
 			 "aperturefs: %s bar%d: the %s backend refused to "
 			 "open it: %s\n", e->func.slot, f->node.bar,
 			 fs->be->ops->name, strerror(-ret));
-		if (ret == -ENODEV)
+		if (ret == -ENODEV) {
 			ap_tree_mark_gone(fs->tree, e);
+			ap_fs_kick(fs);
+		}
 		return ret;
 	}
 	f->fd = ret;
 	id = ap_open_backing(req, fs, e, f->node.bar);
 	if (id > 0) {
 		ap_compat_set_backing(fi, id);
-		if (fs->passthrough == AP_PASSTHROUGH_ALL)
+		if (fs->passthrough == AP_PASSTHROUGH_ALL &&
+		    fs->be->ops->rw_passthrough)
 			fi->direct_io = 0;
 	}
 	return 0;
@@ -280,8 +285,10 @@ static char *ap_rbuf_get(size_t size)
 /* ENODEV from the backend: the function left; the listing follows. */
 static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
 {
-	if (n == -ENODEV)
+	if (n == -ENODEV) {
 		ap_tree_mark_gone(fs->tree, e);
+		ap_fs_kick(fs);
+	}
 }
 
 static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

@@ -127,6 +127,8 @@ struct ap_pci_config {
 	const char *dump_file;	/* NULL: the OS (sysfs); else a file in
 				 * `lspci -x` format (libpci's dump method),
 				 * safe on any machine, for tests */
+	const char *sysfs_path;	/* NULL: /sys/bus/pci; else a tree laid out
+				 * like it (tests) */
 	const char *ids_file;	/* NULL: libpci's default pci.ids */
 	bool numeric;		/* true: no names, numbers only */
 };

@@ -31,6 +31,7 @@
 #ifndef APERTURE_BACKEND_H
 #define APERTURE_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -42,6 +43,10 @@ struct ap_backend;
 /* The methods of a backend; every one is set. */
 struct ap_backend_ops {
 	const char *name;	/* "module", "fake": for messages */
+	bool rw_passthrough;	/* its descriptors bound reads and writes
+				 * and answer -ENODEV themselves, so FUSE
+				 * passthrough may send read/write straight
+				 * to them (else only mmap is passed) */
 
 	/* Functions now (see above) into *@out (malloc'ed): count or -errno. */
 	ssize_t (*scan)(struct ap_backend *be,

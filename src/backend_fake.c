@@ -351,6 +351,7 @@ err_free:
 
 static const struct ap_backend_ops ap_fake_ops = {
 	.name = "fake",
+	.rw_passthrough = false,
 	.scan = ap_fb_scan,
 	.bar = ap_fb_bar,
 	.pread = ap_fb_pread,

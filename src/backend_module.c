@@ -240,6 +240,7 @@ err_free:
 
 static const struct ap_backend_ops ap_module_ops = {
 	.name = "module",
+	.rw_passthrough = true,
 	.scan = ap_mb_scan,
 	.bar = ap_mb_bar,
 	.pread = ap_mb_pread,

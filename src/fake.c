@@ -289,7 +289,12 @@ static int ap_fake_line(struct ap_fake_ctx *c, char *line,
 	}
 	if (!strcmp(w[0], "ids") && nw == 2 && !m->ids) {
 		m->ids = ap_fake_abs(c, w[1]);
-		return m->ids ? 0 : -ENOMEM;
+		if (!m->ids)
+			return -ENOMEM;
+		if (access(m->ids, R_OK))
+			return ap_fake_err(c, "ids %s: %s", m->ids,
+					   strerror(errno));
+		return 0;
 	}
 	return ap_fake_err(c, "unknown '%s' (want function, barN or ids)",
 			   w[0]);
