@@ -10,10 +10,12 @@
 #          (build/deb12, build/deb13) so binaries match their libraries.
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
+# LIBDIR   where libaperture and aperture.pc are installed.
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
 KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile))))
+LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -45,7 +47,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests
 all: user module
 
 # Everything that is not the kernel module, for the world $(B) is built for.
-user: $(LIB) $(DAEMON) $(UNIT_SUITES) $(VM_SUITES) $(TOOLS)
+user: $(LIB) $(DAEMON) $(UNIT_SUITES) $(VM_SUITES) $(TOOLS) client
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -115,7 +117,7 @@ bench:
 	tests/setup
 	tests/bench/run
 
-install: user
+install: user install-client
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
 	install -d $(DESTDIR)/sbin
 	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
@@ -131,5 +133,7 @@ clean:
 help:
 	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
 	@echo "Targets: all user module load unload check check-unit setup demo bench install format clean"
+
+include client.mk
 
 -include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)

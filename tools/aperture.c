@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aperture.c - main of the aperture command, register pokes in shell on
+ * an aperturefs mount, beside libaperture as setpci is beside pciutils'
+ * lib/:
+ *
+ *	aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] [-m MOUNTPOINT]
+ *		 barN ACCESS... [barN ACCESS...]
+ *	aperture wait [-s ...|-d ...] [-m ...] [-t TIMEOUT] barN ACCESS=VALUE[:MASK]
+ *
+ * Every ACCESS word is parsed before any is done (a syntax error does
+ * nothing, exit 2); then they run in order and the first that fails stops
+ * the command (exit 1).  A wait that times out exits 124.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apc.h"
+
+struct apc_opts {
+	const char *slot;	/* -s */
+	const char *id;		/* -d */
+	const char *mount;	/* -m */
+	bool dry;		/* -n */
+	enum apc_mode mode;	/* -q, -r */
+	long timeout_ms;	/* -t, wait only */
+	bool wait;		/* the wait subcommand */
+};
+
+static void apc_usage(FILE *f)
+{
+	fputs("usage: aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] "
+	      "[-m MOUNTPOINT] barN ACCESS...\n"
+	      "       aperture wait [-s SLOT | -d VENDOR:DEVICE] "
+	      "[-m MOUNTPOINT] [-t TIMEOUT] barN OFFSET[.W]=VALUE[:MASK]\n"
+	      "ACCESS: OFFSET[.W] | OFFSET[.W]=VALUE | OFFSET[.W]=VALUE:MASK | "
+	      "OFFSET+LENGTH[.W]\n"
+	      "W: b w l q (8, 16, 32, 64 bits; l by default); numbers in hex\n",
+	      f);
+}
+
+static int apc_syntax(const char *fmt, const char *arg)
+{
+	fputs("aperture: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (aperture -h for usage)\n", stderr);
+	return AP_EXIT_SYNTAX;
+}
+
+static int apc_options(int argc, char **argv, struct apc_opts *o)
+{
+	static const struct option longs[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:d:m:nqrt:h", longs, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 's': o->slot = optarg; break;
+		case 'd': o->id = optarg; break;
+		case 'm': o->mount = optarg; break;
+		case 'n': o->dry = true; break;
+		case 'q': o->mode = APC_QUIET; break;
+		case 'r': o->mode = APC_RAW; break;
+		case 't':
+			if (!o->wait)
+				return apc_syntax("-t/--timeout is for "
+						  "'aperture wait'%s", "");
+			o->timeout_ms = apc_parse_timeout(optarg);
+			if (o->timeout_ms < 0)
+				return apc_syntax("timeout '%s': give it as 2s, "
+						  "500ms or 1.5s", optarg);
+			break;
+		case 'h':
+			apc_usage(stdout);
+			exit(AP_EXIT_OK);
+		default:
+			apc_usage(stderr);
+			return AP_EXIT_SYNTAX;
+		}
+	}
+	if (o->slot && o->id)
+		return apc_syntax("-s and -d both name a function: give one%s",
+				  "");
+	if (!o->slot && !o->id)
+		return apc_syntax("name a function with -s SLOT or "
+				  "-d VENDOR:DEVICE%s", "");
+	if (o->slot && !strchr(o->slot, '.'))
+		return apc_syntax("-s '%s': a slot is bb:dd.f or dddd:bb:dd.f",
+				  o->slot);
+	if (o->id && strchr(o->id, '.'))
+		return apc_syntax("-d '%s': give VENDOR:DEVICE in hex "
+				  "(1234:11e8)", o->id);
+	return 0;
+}
+
+/* Open the function the options name; messages on failure. */
+static int apc_open(const struct apc_opts *o, struct aperture **ap)
+{
+	const char *dev = o->slot ? o->slot : o->id;
+	char mnt[APERTURE_PATH_MAX];
+	int ret;
+
+	if (!o->mount) {
+		ret = aperture_find_mount(mnt, sizeof(mnt));
+		if (ret == -ENOENT) {
+			fprintf(stderr, "aperture: no aperturefs mount in "
+				"/proc/self/mountinfo: mount one "
+				"(aperturefs /mnt/apertures, as root with "
+				"aperture_io loaded) or name one with -m\n");
+			return AP_EXIT_ACCESS;
+		}
+		if (ret) {
+			fprintf(stderr, "aperture: /proc/self/mountinfo: %s\n",
+				strerror(-ret));
+			return AP_EXIT_ACCESS;
+		}
+	}
+	ret = aperture_open(o->mount ? o->mount : mnt, dev, ap);
+	if (ret == -EINVAL)
+		return apc_syntax(o->slot ? "-s '%s': a slot is bb:dd.f or "
+					    "dddd:bb:dd.f" :
+					    "-d '%s': give VENDOR:DEVICE in hex "
+					    "(1234:11e8)",
+				  dev);
+	if (ret) {
+		fprintf(stderr, "aperture: no function %s under %s: %s (%s)\n",
+			dev, o->mount ? o->mount : mnt, strerror(-ret),
+			aperture_errno_name(ret));
+		return AP_EXIT_ACCESS;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct apc_opts o = { .mode = APC_NORMAL, .timeout_ms = 1000 };
+	struct apc_access *acc;
+	struct aperture *ap;
+	int n = 0, bar = -1, ret;
+	char err[256];
+
+	if (argc > 1 && !strcmp(argv[1], "wait")) {
+		o.wait = true;
+		argv++;
+		argc--;
+	}
+	ret = apc_options(argc, argv, &o);
+	if (ret)
+		return ret;
+	if (optind >= argc)
+		return apc_syntax("nothing to do: give barN and an ACCESS%s",
+				  "");
+	acc = calloc(argc - optind, sizeof(*acc));
+	if (!acc)
+		return AP_EXIT_ACCESS;
+	for (int i = optind; i < argc; i++) {
+		int b = apc_parse_bar(argv[i]);
+
+		if (b >= 0) {
+			bar = b;
+			continue;
+		}
+		if (apc_parse(argv[i], bar, &acc[n], err, sizeof(err))) {
+			free(acc);
+			return apc_syntax("%s", err);
+		}
+		if (o.wait && acc[n].kind != APC_WRITE &&
+		    acc[n].kind != APC_UPDATE) {
+			free(acc);
+			return apc_syntax("wait: '%s': give what to wait for "
+					  "as OFFSET[.W]=VALUE[:MASK]",
+					  argv[i]);
+		}
+		n++;
+	}
+	if (!n) {
+		free(acc);
+		return apc_syntax("nothing to do after the BAR: give an "
+				  "ACCESS%s", "");
+	}
+	ret = apc_open(&o, &ap);
+	if (ret) {
+		free(acc);
+		return ret;
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		if (o.dry && o.wait)
+			apc_print_dry_wait(stdout, aperture_slot(ap), &acc[i],
+					   o.timeout_ms);
+		else if (o.dry)
+			apc_print_dry(stdout, aperture_slot(ap), &acc[i]);
+		else if (o.wait)
+			ret = apc_wait(ap, &acc[i], o.timeout_ms, stderr);
+		else
+			ret = apc_run(ap, &acc[i], o.mode, stdout, stderr);
+	}
+	aperture_close(ap);
+	free(acc);
+	if (fflush(stdout))
+		return AP_EXIT_ACCESS;
+	return ret;
+}
