@@ -86,3 +86,12 @@ $(APEXAMPLE): examples/edu/check_edu.c examples/edu/Makefile $(STAGE)/.done
 		$(MAKE) -C examples/edu OUT=$(abspath $(dir $@))
 
 -include $(APLIB_OBJS:.o=.d) $(APTOOL_OBJS:.o=.d)
+
+# The guest suite of the client links libaperture as a user's program does
+# (an explicit rule: it wins over the pattern rule of tests/vm/check_%).
+$(B)/tests/vm/check_aperture: tests/vm/check_aperture.c tests/check_main.c \
+		$(wildcard tests/vm/*.h) $(APLIB) $(APEXAMPLE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=aperture_suite \
+		-DVM_SUITE -o $@ $< tests/check_main.c -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
