@@ -11,6 +11,7 @@
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
 # LIBDIR   where libaperture and aperture.pc are installed.
+# VERSION  what aperturefs --version says.
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
@@ -18,12 +19,14 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
+VERSION ?= 0.2.0
 
 PKGS     := fuse3 libpci
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP \
+	    -DAPERTUREFS_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)

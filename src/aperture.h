@@ -87,7 +87,8 @@ bool ap_func_has_bars(const struct ap_func *f);
  *   -d ID     or  ID otherwise            [vendor]:[device][:class[:progif]]
  *
  * so "00:04.0", "-s00:04", "1234:11e8", "-d ::0300" all work.  A bare
- * "00:04" (no '.') is read as -d; write "-s00:04" for the slot.
+ * "00:04" (no '.', one ':') that is both a valid slot and a valid id is
+ * refused as ambiguous (-EINVAL, the reason says to write -s or -d).
  * ap_filter_add_list() splits a string on ';' (the mount option syntax).
  */
 struct ap_filter_list;
@@ -126,6 +127,8 @@ struct ap_pci_config {
 	const char *dump_file;	/* NULL: the OS (sysfs); else a file in
 				 * `lspci -x` format (libpci's dump method),
 				 * safe on any machine, for tests */
+	const char *sysfs_path;	/* NULL: /sys/bus/pci; else a tree laid out
+				 * like it (tests) */
 	const char *ids_file;	/* NULL: libpci's default pci.ids */
 	bool numeric;		/* true: no names, numbers only */
 };
@@ -180,31 +183,33 @@ int ap_module_bar(int ctl, const struct ap_func *f, int bar, uint32_t flags,
 const char *ap_errno_name(int err);
 
 /* ------------------------------------------------------------------ */
-/* A shared module descriptor per BAR                                 */
+/* A shared backend descriptor per BAR                                */
 /* ------------------------------------------------------------------ */
 
+struct ap_backend;	/* backend.h: the module, or the fake machine */
+
 /*
- * Every open BAR file of one BAR shares one module descriptor: the first
+ * Every open BAR file of one BAR shares one backend descriptor: the first
  * ap_bar_get() opens it, the last ap_bar_put() closes it (so that the
  * module can unload and a removed device is released).
  */
 struct ap_bar_handle {
 	pthread_mutex_t lock;	/* protects all fields below */
-	int fd;			/* module descriptor, -1 while unused */
+	int fd;			/* backend descriptor, -1 while unused */
 	unsigned int users;	/* open files sharing @fd */
 	int backing_id;		/* caller's (FUSE passthrough id), 0 = none */
-	struct aperture_io_bar desc; /* what OPEN said about the BAR */
+	struct aperture_io_bar desc; /* what the open said about the BAR */
 };
 
 void ap_bar_handle_init(struct ap_bar_handle *h);
 
 /*
  * Take a reference on the descriptor of BAR @bar of @f, opening it with
- * @flags through @ctl if it is the first.  Returns the fd (>= 0, still
- * owned by @h) or the module's -errno.
+ * @flags through @be if it is the first.  Returns the fd (>= 0, still
+ * owned by @h) or the backend's -errno.
  */
-int ap_bar_get(struct ap_bar_handle *h, int ctl, const struct ap_func *f,
-	       int bar, uint32_t flags);
+int ap_bar_get(struct ap_bar_handle *h, struct ap_backend *be,
+	       const struct ap_func *f, int bar, uint32_t flags);
 
 /*
  * Drop a reference.  Returns true if it was the last: the descriptor is
@@ -215,13 +220,14 @@ bool ap_bar_put(struct ap_bar_handle *h, int *backing_id);
 
 /*
  * Read or write @len bytes at @off through descriptor @fd of a BAR of
- * @size bytes.  Reads at or past the end return 0; writes at or past the
- * end -ENOSPC; both are clamped to the end.  Returns bytes done or -errno.
+ * @size bytes, with @be's methods (NULL: plain pread/pwrite).  Reads at
+ * or past the end return 0; writes at or past the end -ENOSPC; both are
+ * clamped to the end.  Returns bytes done or -errno.
  */
-ssize_t ap_bar_pread(int fd, uint64_t size, void *buf, size_t len,
-		     uint64_t off);
-ssize_t ap_bar_pwrite(int fd, uint64_t size, const void *buf, size_t len,
-		      uint64_t off);
+ssize_t ap_bar_pread(struct ap_backend *be, int fd, uint64_t size, void *buf,
+		     size_t len, uint64_t off);
+ssize_t ap_bar_pwrite(struct ap_backend *be, int fd, uint64_t size,
+		      const void *buf, size_t len, uint64_t off);
 
 /* ------------------------------------------------------------------ */
 /* The tree                                                           */
@@ -242,25 +248,29 @@ enum ap_node_kind {
 #define AP_INO_BYID	2	/* by-id/ */
 
 /*
- * One function in the tree.  Entries are never freed while the tree
- * lives: an inode the kernel still holds stays valid and a removed device
- * answers -ENODEV.  A function that comes back after removal gets a new
- * entry (new inodes).
+ * One function in the tree.  An entry lives while the kernel may still
+ * name one of its inodes (its lookup count) or a file on it is open; a
+ * removed function is marked gone (its inodes answer -ENODEV) and its
+ * entry is freed once forgotten and closed.  A function that comes back
+ * gets a new entry.
  */
 struct ap_entry {
 	struct ap_func func;		/* what discovery said; immutable */
-	unsigned int index;		/* position in the tree, fixes inodes */
-	int sysfs_fd;			/* O_PATH of its sysfs dir, or -1 */
+	unsigned int index;		/* slot in the tree, fixes inodes */
+	uint64_t generation;		/* tells reused slots apart */
 	bool gone;			/* removed (read with __atomic) */
 	char byid[24];			/* by-id name, under the tree lock */
+	uint64_t nlookup;		/* the kernel's lookups of its inodes,
+					 * under the tree lock */
+	unsigned int nopen;		/* open files on it, under the lock */
 	struct ap_bar_handle bars[AP_NR_BARS]; /* shared descriptors */
-	void *priv;			/* the caller's, per entry */
 };
 
 /* One resolved inode. */
 struct ap_node {
 	enum ap_node_kind kind;		/* what it is */
 	uint64_t ino;			/* its inode number */
+	uint64_t generation;		/* its entry's, or 0 */
 	struct ap_entry *entry;		/* DIR/BAR/INFO/CONFIG/LINK, else NULL */
 	int bar;			/* BAR index for AP_NODE_BAR, else -1 */
 };
@@ -273,11 +283,8 @@ struct ap_dirent {
 
 struct ap_tree;
 
-/*
- * A new, empty tree.  @sysfs_root is where function directories live
- * ("/sys/bus/pci/devices"), or NULL to not watch sysfs (tests).
- */
-struct ap_tree *ap_tree_new(const char *sysfs_root);
+/* A new, empty tree; NULL if out of memory. */
+struct ap_tree *ap_tree_new(void);
 void ap_tree_free(struct ap_tree *t);
 
 /*
@@ -287,15 +294,29 @@ void ap_tree_free(struct ap_tree *t);
  */
 int ap_tree_update(struct ap_tree *t, const struct ap_func *funcs, size_t n);
 
-/* Resolve an inode number.  -ENOENT if unknown or its function is gone. */
+/* Resolve an inode number.  -ENOENT if unknown, -ENODEV if gone. */
 int ap_tree_node(struct ap_tree *t, uint64_t ino, struct ap_node *out);
 
 /*
- * Look @name up in directory @parent.  -ENOENT if absent, -ENOTDIR if
- * @parent is not a directory.
+ * Look @name up in directory @parent and count one lookup of the result
+ * (the kernel's reference, dropped by ap_tree_forget()).  -ENOENT if
+ * absent, -ENOTDIR if @parent is not a directory.
  */
 int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
 		   struct ap_node *out);
+
+/* The kernel forgot @n lookups of @ino; frees what nothing holds. */
+void ap_tree_forget(struct ap_tree *t, uint64_t ino, uint64_t n);
+
+/* A file on @e was opened / closed (keeps the entry while open). */
+void ap_tree_hold(struct ap_tree *t, struct ap_entry *e);
+void ap_tree_release(struct ap_tree *t, struct ap_entry *e);
+
+/* @e's function is gone (seen by an access): it leaves the listings. */
+void ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e);
+
+/* Entries allocated now (live and gone-but-held), for tests and logs. */
+size_t ap_tree_entries(struct ap_tree *t);
 
 /*
  * List directory @dir ("." and ".." first) into *@out (malloc'ed, caller
@@ -305,16 +326,6 @@ ssize_t ap_tree_list(struct ap_tree *t, uint64_t dir, struct ap_dirent **out);
 
 /* The target of a by-id link ("../0000:00:04.0") into @buf. */
 int ap_tree_readlink(struct ap_tree *t, uint64_t ino, char *buf, size_t len);
-
-/*
- * True if the function of @e still exists (its sysfs directory is there);
- * marks it gone otherwise.  Cheap: one fstatat().
- */
-bool ap_entry_alive(struct ap_tree *t, struct ap_entry *e);
-
-/* Iterate over all entries ever seen (gone ones too), for shutdown. */
-void ap_tree_for_each(struct ap_tree *t,
-		      void (*fn)(struct ap_entry *e, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* File contents: info and config                                     */
@@ -355,14 +366,6 @@ struct ap_bar_status {
 ssize_t ap_info_format(const struct ap_func *f,
 		       const struct ap_bar_status *st, char **out);
 
-/*
- * Read config space of @e at @off (the sysfs config file, byte for byte).
- * Returns bytes read or -errno.  ap_config_size() gives its size.
- */
-ssize_t ap_config_read(struct ap_tree *t, struct ap_entry *e, void *buf,
-		       size_t len, uint64_t off);
-ssize_t ap_config_size(struct ap_tree *t, struct ap_entry *e);
-
 /* ------------------------------------------------------------------ */
 /* Option values                                                      */
 /* ------------------------------------------------------------------ */
@@ -386,7 +389,11 @@ int ap_parse_passthrough(const char *s, enum ap_passthrough *out);
 /* An octal mode mask "0177", "022" (<= 0777).  0 or -EINVAL. */
 int ap_parse_umask(const char *s, mode_t *out);
 
-/* A user: number or name.  0, -EINVAL (bad number) or -ENOENT (no user). */
+/*
+ * A user: number or name.  0, -EINVAL (bad number), -ENOENT (no user), or
+ * another -errno from the user database (-ENOMEM).  Large entries (a
+ * group with thousands of members) are retried with a bigger buffer.
+ */
 int ap_parse_uid(const char *s, uid_t *out);
 
 /* A group: number or name.  0, -EINVAL or -ENOENT. */

@@ -15,6 +15,10 @@
 
 #include "aperture.h"
 
+#define AP_FILTER_AMBIGUOUS \
+	"ambiguous: a bus:device slot or a vendor:device id? write -s for " \
+	"the slot or -d for the id (e.g. -s00:04 or -d 1234:11e8)"
+
 struct ap_filter_list {
 	struct pci_filter *f;	/* entries, OR-ed */
 	size_t n;		/* entries in use */
@@ -54,6 +58,28 @@ static const char *ap_filter_prefix(const char *s, char *kind)
 	return s;
 }
 
+/*
+ * A bare "bb:dd" (one ':' and no '.') that lspci -s would read as a slot
+ * and lspci -d as a vendor:device id: guessing either would surprise.
+ */
+static bool ap_filter_ambiguous(const char *s)
+{
+	struct pci_filter pf;
+	const char *colon = strchr(s, ':');
+	char *copy;
+	bool slot;
+
+	if (strchr(s, '.') || !colon || strchr(colon + 1, ':'))
+		return false;
+	copy = strdup(s);
+	if (!copy)
+		return false;
+	pci_filter_init(NULL, &pf);
+	slot = !pci_filter_parse_slot(&pf, copy);
+	free(copy);
+	return slot;
+}
+
 int ap_filter_add(struct ap_filter_list *fl, const char *entry,
 		  const char **why)
 {
@@ -74,6 +100,12 @@ int ap_filter_add(struct ap_filter_list *fl, const char *entry,
 		free(copy);
 		if (why)
 			*why = "empty filter";
+		return -EINVAL;
+	}
+	if (!kind && ap_filter_ambiguous(copy)) {
+		free(copy);
+		if (why)
+			*why = AP_FILTER_AMBIGUOUS;
 		return -EINVAL;
 	}
 	if (!kind)

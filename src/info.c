@@ -80,16 +80,15 @@ static void ap_info_bar(FILE *f, const struct ap_func *fn, int i,
 ssize_t ap_info_format(const struct ap_func *fn,
 		       const struct ap_bar_status *st, char **out)
 {
-	char *buf = NULL, desc[3 * AP_NAME_LEN];
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
-	ap_func_describe(fn, desc, sizeof(desc));
 	fprintf(f, "slot: %s\n", fn->slot);
-	fprintf(f, "name: %s\n", desc);
+	fprintf(f, "name: %s\n", fn->description);
 	fprintf(f, "vendor: %s\n", fn->vendor_name);
 	fprintf(f, "device: %s\n", fn->device_name);
 	fprintf(f, "class: %s\n", fn->class_name);

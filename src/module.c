@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * module.c - the client of /dev/aperture_io, and the shared per-BAR
- * descriptor with its bounded pread/pwrite.
+ * descriptor (of any backend) with its bounded pread/pwrite.
  *
  * The module's descriptors are regular files: pread/pwrite at any offset
  * reach the BAR.  Bounds are checked here as well, so that the daemon
@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "aperture.h"
+#include "backend.h"
 
 int ap_module_open(void)
 {
@@ -49,14 +49,14 @@ void ap_bar_handle_init(struct ap_bar_handle *h)
 	memset(&h->desc, 0, sizeof(h->desc));
 }
 
-int ap_bar_get(struct ap_bar_handle *h, int ctl, const struct ap_func *f,
-	       int bar, uint32_t flags)
+int ap_bar_get(struct ap_bar_handle *h, struct ap_backend *be,
+	       const struct ap_func *f, int bar, uint32_t flags)
 {
 	int ret;
 
 	pthread_mutex_lock(&h->lock);
 	if (h->fd < 0) {
-		ret = ap_module_bar(ctl, f, bar, flags, true, &h->desc);
+		ret = be->ops->bar(be, f, bar, flags, true, &h->desc);
 		if (ret < 0)
 			goto out_unlock;
 		h->fd = h->desc.fd;
@@ -85,8 +85,8 @@ bool ap_bar_put(struct ap_bar_handle *h, int *backing_id)
 	return last;
 }
 
-ssize_t ap_bar_pread(int fd, uint64_t size, void *buf, size_t len,
-		     uint64_t off)
+ssize_t ap_bar_pread(struct ap_backend *be, int fd, uint64_t size, void *buf,
+		     size_t len, uint64_t off)
 {
 	ssize_t n;
 
@@ -94,12 +94,14 @@ ssize_t ap_bar_pread(int fd, uint64_t size, void *buf, size_t len,
 		return 0;
 	if (len > size - off)
 		len = size - off;
+	if (be)
+		return be->ops->pread(be, fd, buf, len, off);
 	n = pread(fd, buf, len, off);
 	return n < 0 ? -errno : n;
 }
 
-ssize_t ap_bar_pwrite(int fd, uint64_t size, const void *buf, size_t len,
-		      uint64_t off)
+ssize_t ap_bar_pwrite(struct ap_backend *be, int fd, uint64_t size,
+		      const void *buf, size_t len, uint64_t off)
 {
 	ssize_t n;
 
@@ -109,6 +111,8 @@ ssize_t ap_bar_pwrite(int fd, uint64_t size, const void *buf, size_t len,
 		return -ENOSPC;
 	if (len > size - off)
 		len = size - off;
+	if (be)
+		return be->ops->pwrite(be, fd, buf, len, off);
 	n = pwrite(fd, buf, len, off);
 	return n < 0 ? -errno : n;
 }

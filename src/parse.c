@@ -109,11 +109,16 @@ static int ap_parse_id(const char *s, unsigned long *out)
 	return 0;
 }
 
+/* A name lookup's first buffer, and the most it grows to on ERANGE. */
+#define AP_NSS_BUF_MIN	1024
+#define AP_NSS_BUF_MAX	(64u << 20)
+
 int ap_parse_uid(const char *s, uid_t *out)
 {
 	struct passwd pw, *res = NULL;
+	size_t len = AP_NSS_BUF_MIN;
+	char *buf = NULL, *tmp;
 	unsigned long v;
-	char buf[4096];
 	int ret;
 
 	ret = ap_parse_id(s, &v);
@@ -123,17 +128,31 @@ int ap_parse_uid(const char *s, uid_t *out)
 	}
 	if (ret != -ENODATA)
 		return ret;
-	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) || !res)
-		return -ENOENT;
-	*out = res->pw_uid;
-	return 0;
+	for (;; len *= 2) {
+		tmp = realloc(buf, len);
+		if (!tmp) {
+			ret = -ENOMEM;
+			break;
+		}
+		buf = tmp;
+		ret = -getpwnam_r(s, &pw, buf, len, &res);
+		if (ret != -ERANGE || len >= AP_NSS_BUF_MAX)
+			break;
+	}
+	if (!ret && !res)
+		ret = -ENOENT;
+	if (!ret)
+		*out = res->pw_uid;
+	free(buf);
+	return ret;
 }
 
 int ap_parse_gid(const char *s, gid_t *out)
 {
 	struct group gr, *res = NULL;
+	size_t len = AP_NSS_BUF_MIN;
+	char *buf = NULL, *tmp;
 	unsigned long v;
-	char buf[4096];
 	int ret;
 
 	ret = ap_parse_id(s, &v);
@@ -143,10 +162,23 @@ int ap_parse_gid(const char *s, gid_t *out)
 	}
 	if (ret != -ENODATA)
 		return ret;
-	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) || !res)
-		return -ENOENT;
-	*out = res->gr_gid;
-	return 0;
+	for (;; len *= 2) {
+		tmp = realloc(buf, len);
+		if (!tmp) {
+			ret = -ENOMEM;
+			break;
+		}
+		buf = tmp;
+		ret = -getgrnam_r(s, &gr, buf, len, &res);
+		if (ret != -ERANGE || len >= AP_NSS_BUF_MAX)
+			break;
+	}
+	if (!ret && !res)
+		ret = -ENOENT;
+	if (!ret)
+		*out = res->gr_gid;
+	free(buf);
+	return ret;
 }
 
 static const struct ap_keyword ap_widths[] = {

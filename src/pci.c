@@ -2,8 +2,9 @@
 /*
  * pci.c - discovery of PCI functions and their BARs through libpci.
  *
- * Each ap_pci_scan() frees libpci's device list and scans again, so that
- * hot-plug is seen; the name list (pci.ids) is loaded once and kept.
+ * Each ap_pci_scan() lists the sysfs devices directory again, so that
+ * hot-plug is seen, and fills each function on its own; the name list
+ * (pci.ids) is loaded once and kept.
  *
  * Caveat: libpci reports fatal errors through a->error(), which must not
  * return (the default one exits).  Ours records the message and longjmp()s
@@ -11,7 +12,9 @@
  * mutex, so one jump buffer per handle is enough.  Nothing libpci
  * allocated in the aborted call is leaked beyond what pci_cleanup() frees.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,6 +121,11 @@ struct ap_pci *ap_pci_open(const struct ap_pci_config *cfg)
 	} else {
 		/* Only Linux sysfs: never raw port access as a fallback. */
 		pci->acc->method = PCI_ACCESS_SYS_BUS_PCI;
+	}
+	if (cfg && cfg->sysfs_path &&
+	    pci_set_param(pci->acc, "sysfs.path", (char *)cfg->sysfs_path)) {
+		err = EINVAL;
+		goto err_cleanup;
 	}
 	if (cfg && cfg->ids_file)
 		pci_set_name_list_path(pci->acc, strdup(cfg->ids_file), 1);
@@ -280,56 +288,93 @@ static int ap_func_cmp(const void *a, const void *b)
 	return x->func - y->func;
 }
 
-/* Forget libpci's device list so that the next scan starts afresh. */
-static void ap_pci_forget(struct pci_access *a)
-{
-	struct pci_dev *d, *next;
-
-	for (d = a->devices; d; d = next) {
-		next = d->next;
-		pci_free_dev(d);
-	}
-	a->devices = NULL;
-}
-
 /* State of one scan, kept in memory across a possible longjmp(). */
 struct ap_pci_scan_state {
 	const struct ap_filter_list *filters;	/* in: NULL = all */
+	struct pci_dev *dev;			/* in: the device to fill */
 	struct ap_func *funcs;			/* out: results */
 	size_t n;				/* out: results in use */
 	size_t cap;				/* results allocated */
 	int err;				/* out: -ENOMEM or 0 */
 };
 
-static void ap_pci_do_scan(struct ap_pci *pci, void *arg)
+/*
+ * Fill the next result from s->dev.  A libpci error in here (a file of a
+ * function that vanished mid-scan) jumps out before s->n grows: the
+ * function is skipped.
+ */
+static void ap_pci_do_fill(struct ap_pci *pci, void *arg)
 {
 	struct ap_pci_scan_state *s = arg;
 	struct ap_func *tmp;
-	struct pci_dev *d;
 
-	if (!pci->is_dump) {
-		ap_pci_forget(pci->acc);
-		pci_scan_bus(pci->acc);
-	}
-	for (d = pci->acc->devices; d; d = d->next) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 32;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
 
-			tmp = realloc(s->funcs, cap * sizeof(*tmp));
-			if (!tmp) {
-				s->err = -ENOMEM;
-				return;
-			}
-			s->funcs = tmp;
-			s->cap = cap;
+		tmp = realloc(s->funcs, cap * sizeof(*tmp));
+		if (!tmp) {
+			s->err = -ENOMEM;
+			return;
 		}
-		ap_pci_fill_func(pci->acc, d, &s->funcs[s->n]);
-		if (!ap_func_has_bars(&s->funcs[s->n]))
-			continue;
-		if (s->filters && !ap_filter_match(s->filters, &s->funcs[s->n]))
-			continue;
-		s->n++;
+		s->funcs = tmp;
+		s->cap = cap;
 	}
+	ap_pci_fill_func(pci->acc, s->dev, &s->funcs[s->n]);
+	if (!ap_func_has_bars(&s->funcs[s->n]))
+		return;
+	if (s->filters && !ap_filter_match(s->filters, &s->funcs[s->n]))
+		return;
+	s->n++;
+}
+
+/* The dump method: libpci's own list, read once at pci_init(). */
+static int ap_pci_scan_dump(struct ap_pci *pci, struct ap_pci_scan_state *s)
+{
+	int ret = 0;
+
+	for (s->dev = pci->acc->devices; s->dev && !ret && !s->err;
+	     s->dev = s->dev->next)
+		ret = ap_pci_guard(pci, ap_pci_do_fill, s);
+	return ret ? ret : s->err;
+}
+
+/*
+ * sysfs: one libpci device per directory entry, filled on its own, so
+ * that a function whose directory vanishes during the scan is skipped
+ * (libpci's own pci_scan_bus() would abort the whole scan through its
+ * error hook there).
+ */
+static int ap_pci_scan_sysfs(struct ap_pci *pci, struct ap_pci_scan_state *s)
+{
+	unsigned int dom, bus, dev, fn;
+	char path[PATH_MAX], tail;
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/devices",
+		 pci_get_param(pci->acc, "sysfs.path"));
+	dir = opendir(path);
+	if (!dir) {
+		int err = errno;
+
+		snprintf(pci->error, sizeof(pci->error), "Cannot open %.200s: "
+			 "%s", path, strerror(err));
+		return -err;
+	}
+	while (!s->err && (de = readdir(dir))) {
+		if (sscanf(de->d_name, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn,
+			   &tail) != 4)
+			continue;
+		s->dev = pci_get_dev(pci->acc, dom, bus, dev, fn);
+		if (!s->dev) {
+			s->err = -ENOMEM;
+			break;
+		}
+		ap_pci_guard(pci, ap_pci_do_fill, s);
+		pci_free_dev(s->dev);
+	}
+	closedir(dir);
+	return s->err;
 }
 
 ssize_t ap_pci_scan(struct ap_pci *pci, const struct ap_filter_list *filters,
@@ -339,10 +384,12 @@ ssize_t ap_pci_scan(struct ap_pci *pci, const struct ap_filter_list *filters,
 	int ret;
 
 	pthread_mutex_lock(&pci->lock);
-	ret = ap_pci_guard(pci, ap_pci_do_scan, &s);
+	pci->error[0] = 0;
+	if (pci->is_dump)
+		ret = ap_pci_scan_dump(pci, &s);
+	else
+		ret = ap_pci_scan_sysfs(pci, &s);
 	pthread_mutex_unlock(&pci->lock);
-	if (!ret)
-		ret = s.err;
 	if (ret < 0) {
 		free(s.funcs);
 		return ret;

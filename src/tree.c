@@ -10,19 +10,18 @@
  *   <slot>/info            what the function and its BARs are
  *   <slot>/config          config space, read-only
  *
- * Inode numbers are fixed by an entry's index: AP_INO_FIRST + 16 * index +
- * one of the AP_OFF_* slots below.  Entries are never freed while the tree
- * lives, so an inode the kernel still holds never points at freed memory;
- * a function that disappears is marked gone and its inodes answer -ENODEV.
- * Caveat: entries of removed functions accumulate (a few KiB each) until
- * unmount; hot-plug rates in a lab make that irrelevant.
+ * Inode numbers are fixed by an entry's slot: AP_INO_FIRST + 16 * index +
+ * one of the AP_OFF_* offsets below.  A function that disappears is marked
+ * gone and its inodes answer -ENODEV; its entry is freed once the kernel
+ * has forgotten every lookup of its inodes and no file on it is open
+ * (libfuse's passthrough_hp keeps the same counts), and only then can its
+ * slot, and so its inode numbers, be reused: the kernel no longer knows
+ * them.  Generations still tell a reused slot apart.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aperture.h"
@@ -41,48 +40,42 @@ enum {
 
 struct ap_tree {
 	pthread_mutex_t lock;		/* protects everything below and
-					 * every entry's byid */
-	struct ap_entry **entries;	/* by index; never shrinks */
-	size_t n;			/* entries in use */
-	size_t cap;			/* entries allocated */
-	char *sysfs_root;		/* "/sys/bus/pci/devices" or NULL */
+					 * every entry's byid, nlookup, nopen */
+	struct ap_entry **entries;	/* by slot, NULL = free slot */
+	size_t n;			/* slots in use or free, [0, n) */
+	size_t cap;			/* slots allocated */
+	size_t live;			/* entries allocated */
+	uint64_t generation;		/* last generation handed out */
 };
 
-struct ap_tree *ap_tree_new(const char *sysfs_root)
+struct ap_tree *ap_tree_new(void)
 {
 	struct ap_tree *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
 	pthread_mutex_init(&t->lock, NULL);
-	if (sysfs_root) {
-		t->sysfs_root = strdup(sysfs_root);
-		if (!t->sysfs_root) {
-			free(t);
-			return NULL;
-		}
-	}
 	return t;
+}
+
+static void ap_entry_free(struct ap_entry *e)
+{
+	for (int b = 0; b < AP_NR_BARS; b++) {
+		if (e->bars[b].fd >= 0)
+			close(e->bars[b].fd);
+		pthread_mutex_destroy(&e->bars[b].lock);
+	}
+	free(e);
 }
 
 void ap_tree_free(struct ap_tree *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n; i++) {
-		struct ap_entry *e = t->entries[i];
-
-		for (int b = 0; b < AP_NR_BARS; b++) {
-			if (e->bars[b].fd >= 0)
-				close(e->bars[b].fd);
-			pthread_mutex_destroy(&e->bars[b].lock);
-		}
-		if (e->sysfs_fd >= 0)
-			close(e->sysfs_fd);
-		free(e);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->entries[i])
+			ap_entry_free(t->entries[i]);
 	free(t->entries);
-	free(t->sysfs_root);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -108,9 +101,11 @@ static bool ap_func_same(const struct ap_func *a, const struct ap_func *b)
 static struct ap_entry *ap_tree_add(struct ap_tree *t, const struct ap_func *f)
 {
 	struct ap_entry *e, **tmp;
-	char path[512];
+	size_t slot;
 
-	if (t->n == t->cap) {
+	for (slot = 0; slot < t->n && t->entries[slot]; slot++)
+		;
+	if (slot == t->n && t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 32;
 
 		tmp = realloc(t->entries, cap * sizeof(*tmp));
@@ -123,16 +118,27 @@ static struct ap_entry *ap_tree_add(struct ap_tree *t, const struct ap_func *f)
 	if (!e)
 		return NULL;
 	e->func = *f;
-	e->index = t->n;
-	e->sysfs_fd = -1;
-	if (t->sysfs_root) {
-		snprintf(path, sizeof(path), "%s/%s", t->sysfs_root, f->slot);
-		e->sysfs_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	}
+	e->index = slot;
+	e->generation = ++t->generation;
 	for (int b = 0; b < AP_NR_BARS; b++)
 		ap_bar_handle_init(&e->bars[b]);
-	t->entries[t->n++] = e;
+	t->entries[slot] = e;
+	if (slot == t->n)
+		t->n++;
+	t->live++;
 	return e;
+}
+
+/* Free @e if it is gone and nothing holds it; called locked. */
+static void ap_tree_reap(struct ap_tree *t, struct ap_entry *e)
+{
+	if (!ap_entry_is_gone(e) || e->nlookup || e->nopen)
+		return;
+	t->entries[e->index] = NULL;
+	while (t->n && !t->entries[t->n - 1])
+		t->n--;
+	t->live--;
+	ap_entry_free(e);
 }
 
 static int ap_entry_slot_cmp(const void *a, const void *b)
@@ -153,6 +159,8 @@ static int ap_tree_name_ids(struct ap_tree *t)
 	if (!live)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
+		if (!t->entries[i])
+			continue;
 		t->entries[i]->byid[0] = 0;
 		if (!ap_entry_is_gone(t->entries[i]))
 			live[n++] = t->entries[i];
@@ -191,7 +199,7 @@ int ap_tree_update(struct ap_tree *t, const struct ap_func *funcs, size_t n)
 		struct ap_entry *e = t->entries[i];
 		bool found = false;
 
-		if (ap_entry_is_gone(e))
+		if (!e || ap_entry_is_gone(e))
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			if (!seen[j] && ap_func_same(&e->func, &funcs[j])) {
@@ -201,6 +209,7 @@ int ap_tree_update(struct ap_tree *t, const struct ap_func *funcs, size_t n)
 		}
 		if (!found) {
 			ap_entry_mark_gone(e);
+			ap_tree_reap(t, e);
 			changes++;
 		}
 	}
@@ -228,6 +237,7 @@ static void ap_node_set(struct ap_node *out, enum ap_node_kind kind,
 	out->kind = kind;
 	out->entry = e;
 	out->bar = bar;
+	out->generation = e ? e->generation : 0;
 	out->ino = e ? AP_INO_FIRST + (uint64_t)AP_INO_PER * e->index + off :
 		       (kind == AP_NODE_ROOT ? AP_INO_ROOT : AP_INO_BYID);
 }
@@ -271,7 +281,7 @@ int ap_tree_node(struct ap_tree *t, uint64_t ino, struct ap_node *out)
 		return -ENOENT;
 	idx = (ino - AP_INO_FIRST) / AP_INO_PER;
 	pthread_mutex_lock(&t->lock);
-	if (idx >= t->n) {
+	if (idx >= t->n || !t->entries[idx]) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
@@ -282,6 +292,16 @@ int ap_tree_node(struct ap_tree *t, uint64_t ino, struct ap_node *out)
 out_unlock:
 	pthread_mutex_unlock(&t->lock);
 	return ret;
+}
+
+/* Count one lookup of @node's entry (the kernel now holds the inode). */
+static void ap_tree_count(struct ap_tree *t, const struct ap_node *node)
+{
+	if (!node->entry)
+		return;
+	pthread_mutex_lock(&t->lock);
+	node->entry->nlookup++;
+	pthread_mutex_unlock(&t->lock);
 }
 
 int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
@@ -310,6 +330,8 @@ int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
 			ret = ap_entry_node(dir.entry, AP_OFF_BAR0 + b, out);
 		else
 			ret = -ENOENT;
+		if (!ret)
+			ap_tree_count(t, out);
 		return ret;
 	}
 	if (dir.kind != AP_NODE_ROOT && dir.kind != AP_NODE_BYID)
@@ -320,7 +342,7 @@ int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
 	for (size_t i = t->n; i-- > 0;) {
 		struct ap_entry *e = t->entries[i];
 
-		if (ap_entry_is_gone(e))
+		if (!e || ap_entry_is_gone(e))
 			continue;
 		if (dir.kind == AP_NODE_ROOT && !strcmp(e->func.slot, name)) {
 			ret = ap_entry_node(e, AP_OFF_DIR, out);
@@ -331,8 +353,52 @@ int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
 			break;
 		}
 	}
+	if (!ret && out->entry)
+		out->entry->nlookup++;
 	pthread_mutex_unlock(&t->lock);
 	return ret;
+}
+
+void ap_tree_forget(struct ap_tree *t, uint64_t ino, uint64_t n)
+{
+	uint64_t idx = (ino - AP_INO_FIRST) / AP_INO_PER;
+	struct ap_entry *e;
+
+	if (ino < AP_INO_FIRST)
+		return;
+	pthread_mutex_lock(&t->lock);
+	e = idx < t->n ? t->entries[idx] : NULL;
+	if (e) {
+		e->nlookup = e->nlookup > n ? e->nlookup - n : 0;
+		ap_tree_reap(t, e);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void ap_tree_hold(struct ap_tree *t, struct ap_entry *e)
+{
+	pthread_mutex_lock(&t->lock);
+	e->nopen++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void ap_tree_release(struct ap_tree *t, struct ap_entry *e)
+{
+	pthread_mutex_lock(&t->lock);
+	if (e->nopen)
+		e->nopen--;
+	ap_tree_reap(t, e);
+	pthread_mutex_unlock(&t->lock);
+}
+
+size_t ap_tree_entries(struct ap_tree *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->live;
+	pthread_mutex_unlock(&t->lock);
+	return n;
 }
 
 /* Append one entry to a growing listing. */
@@ -400,7 +466,7 @@ ssize_t ap_tree_list(struct ap_tree *t, uint64_t dir, struct ap_dirent **out)
 	for (size_t i = 0; i < t->n && !ret; i++) {
 		struct ap_entry *e = t->entries[i];
 
-		if (ap_entry_is_gone(e))
+		if (!e || ap_entry_is_gone(e))
 			continue;
 		if (d.kind == AP_NODE_ROOT) {
 			ap_entry_node(e, AP_OFF_DIR, &node);
@@ -433,66 +499,12 @@ int ap_tree_readlink(struct ap_tree *t, uint64_t ino, char *buf, size_t len)
 	return 0;
 }
 
-bool ap_entry_alive(struct ap_tree *t, struct ap_entry *e)
+void ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e)
 {
-	struct stat st;
-
-	if (ap_entry_is_gone(e))
-		return false;
-	if (e->sysfs_fd < 0)
-		return true;
-	if (fstatat(e->sysfs_fd, "config", &st, 0) < 0 && errno == ENOENT) {
+	pthread_mutex_lock(&t->lock);
+	if (!ap_entry_is_gone(e)) {
 		ap_entry_mark_gone(e);
-		pthread_mutex_lock(&t->lock);
 		ap_tree_name_ids(t);
-		pthread_mutex_unlock(&t->lock);
-		return false;
 	}
-	return true;
-}
-
-void ap_tree_for_each(struct ap_tree *t,
-		      void (*fn)(struct ap_entry *e, void *arg), void *arg)
-{
-	struct ap_entry *e;
-
-	for (size_t i = 0;; i++) {
-		pthread_mutex_lock(&t->lock);
-		e = i < t->n ? t->entries[i] : NULL;
-		pthread_mutex_unlock(&t->lock);
-		if (!e)
-			break;
-		fn(e, arg);
-	}
-}
-
-ssize_t ap_config_read(struct ap_tree *t, struct ap_entry *e, void *buf,
-		       size_t len, uint64_t off)
-{
-	ssize_t n;
-	int fd;
-
-	if (!ap_entry_alive(t, e))
-		return -ENODEV;
-	if (e->sysfs_fd < 0)
-		return -ENODEV;
-	fd = openat(e->sysfs_fd, "config", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
-	n = pread(fd, buf, len, off);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n;
-}
-
-ssize_t ap_config_size(struct ap_tree *t, struct ap_entry *e)
-{
-	struct stat st;
-
-	if (e->sysfs_fd < 0)
-		return 256;
-	if (fstatat(e->sysfs_fd, "config", &st, 0) < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
-	return st.st_size;
+	pthread_mutex_unlock(&t->lock);
 }

@@ -1,10 +1,12 @@
 #!/bin/bash
 # tests/bench/guest.sh [ARGS...] - the guest side of `make bench`, run by
-# tests/bench/run through tests/vm/run.  Mounts aperturefs twice, the
-# runner's mount point /mnt/apertures again with -o passthrough=all (the
-# default, named so that the table says what it measured) and a second
-# copy with -o passthrough=off, then runs aperture-bench against both with
-# ARGS.  Where the kernel or libfuse has no passthrough the =all mount
+# tests/bench/run through tests/vm/run.  Mounts aperturefs three times,
+# the runner's mount point /mnt/apertures again with -o passthrough=all
+# (the default, named so that the table says what it measured), a second
+# copy with -o passthrough=off, and a fake machine with the same slots and
+# BAR sizes, memory behind them, -o passthrough=off (what FUSE itself
+# costs), then runs aperture-bench against them with ARGS, and
+# tests/bench/scale.sh (fake machines of 1, 64 and 256 functions).  Where the kernel or libfuse has no passthrough the =all mount
 # quietly serves read/write through the daemon; aperture-bench notices
 # (shared mmap is ENODEV) and reports path 2 as n/a with the reason.
 #
@@ -18,7 +20,15 @@ pin=()
 [ -z "${BENCH_PIN-0}" ] || pin=(taskset -c "${BENCH_PIN-0}")
 all=/mnt/apertures
 off=/run/aperture-bench/off
-mkdir -p "$off"
+fake=/run/aperture-bench/fake
+mkdir -p "$off" "$fake"
+cat >/run/aperture-bench/machine.txt <<'EOM'
+function 00:04.0 1234:11e8 class=00ff rev=10
+bar0 mem 1M
+function 00:05.0 1af4:1110 class=0500 rev=01
+bar0 mem 256
+bar2 mem64 prefetch 1M
+EOM
 if mountpoint -q "$all"; then
 	umount "$all" || { echo "guest.sh: cannot unmount $all"; exit 1; }
 fi
@@ -26,6 +36,11 @@ fi
 	{ echo "guest.sh: mounting $all -o passthrough=all failed"; exit 1; }
 "${pin[@]}" "$B/aperturefs" -o passthrough=off "$off" ||
 	{ echo "guest.sh: mounting $off -o passthrough=off failed"; exit 1; }
+if [ -z "${BENCH_PERF-}" ]; then
+	"${pin[@]}" "$B/aperturefs" --fake=/run/aperture-bench/machine.txt \
+		-o passthrough=off "$fake" ||
+		{ echo "guest.sh: mounting the fake machine failed"; exit 1; }
+fi
 if [ -n "${BENCH_PERF-}" ]; then
 	# tests/bench/profile: the cell under perf, then where the time went.
 	perf=($BENCH_PERF)
@@ -41,8 +56,12 @@ if [ -n "${BENCH_PERF-}" ]; then
 		--sort sym -g caller,0.5,callee --percent-limit 4 2>/dev/null |
 		grep -v '^$' | head -n 150
 else
-	"${pin[@]}" "$B/tests/bench/aperture-bench" --off "$off" --all "$all" "$@"
+	"${pin[@]}" "$B/tests/bench/aperture-bench" --off "$off" --all "$all" \
+		--fake "$fake" "$@"
 	status=$?
+	umount "$fake" 2>/dev/null
+	[ $status != 0 ] || "${pin[@]}" bash "$APERTURE_SRC/tests/bench/scale.sh" ||
+		status=1
 fi
 umount "$off" 2>/dev/null
 exit $status

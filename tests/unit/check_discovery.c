@@ -304,7 +304,7 @@ END_TEST
 
 START_TEST(tree_shape)
 {
-	struct ap_tree *t = ap_tree_new(NULL);
+	struct ap_tree *t = ap_tree_new();
 	struct ap_node node, bar;
 	struct ap_dirent *d;
 	struct ap_func *v;
@@ -359,7 +359,7 @@ END_TEST
 
 START_TEST(tree_hotplug)
 {
-	struct ap_tree *t = ap_tree_new(NULL);
+	struct ap_tree *t = ap_tree_new();
 	struct ap_node dir, bar, again;
 	struct ap_func *v;
 	ssize_t n = scan(NULL, &v);

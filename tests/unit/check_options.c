@@ -113,18 +113,18 @@ START_TEST(bar_bounds)
 	memset(buf, 'x', sizeof(buf));
 	ck_assert_int_eq(write(fd, buf, 64), 64);
 
-	ck_assert_int_eq(ap_bar_pread(fd, 64, buf, 16, 0), 16);
-	ck_assert_int_eq(ap_bar_pread(fd, 64, buf, 16, 56), 8);
-	ck_assert_int_eq(ap_bar_pread(fd, 64, buf, 16, 64), 0);
-	ck_assert_int_eq(ap_bar_pread(fd, 64, buf, 16, 1000), 0);
-	ck_assert_int_eq(ap_bar_pwrite(fd, 64, "abcd", 4, 60), 4);
-	ck_assert_int_eq(ap_bar_pwrite(fd, 64, "abcd", 4, 62), 2);
-	ck_assert_int_eq(ap_bar_pwrite(fd, 64, "abcd", 4, 64), -ENOSPC);
-	ck_assert_int_eq(ap_bar_pwrite(fd, 64, "abcd", 0, 64), 0);
+	ck_assert_int_eq(ap_bar_pread(NULL, fd, 64, buf, 16, 0), 16);
+	ck_assert_int_eq(ap_bar_pread(NULL, fd, 64, buf, 16, 56), 8);
+	ck_assert_int_eq(ap_bar_pread(NULL, fd, 64, buf, 16, 64), 0);
+	ck_assert_int_eq(ap_bar_pread(NULL, fd, 64, buf, 16, 1000), 0);
+	ck_assert_int_eq(ap_bar_pwrite(NULL, fd, 64, "abcd", 4, 60), 4);
+	ck_assert_int_eq(ap_bar_pwrite(NULL, fd, 64, "abcd", 4, 62), 2);
+	ck_assert_int_eq(ap_bar_pwrite(NULL, fd, 64, "abcd", 4, 64), -ENOSPC);
+	ck_assert_int_eq(ap_bar_pwrite(NULL, fd, 64, "abcd", 0, 64), 0);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 64);
-	ck_assert_int_eq(ap_bar_pread(fd, 64, buf, 4, 60), 4);
+	ck_assert_int_eq(ap_bar_pread(NULL, fd, 64, buf, 4, 60), 4);
 	ck_assert_int_eq(memcmp(buf, "abab", 4), 0);
-	ck_assert_int_eq(ap_bar_pread(-1, 64, buf, 4, 0), -EBADF);
+	ck_assert_int_eq(ap_bar_pread(NULL, -1, 64, buf, 4, 0), -EBADF);
 	close(fd);
 }
 END_TEST

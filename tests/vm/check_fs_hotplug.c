@@ -1,10 +1,17 @@
 /*
- * check_fs_hotplug.c - the tree follows hot-plug, and a file open on a
- * device that goes away answers ENODEV, never stale data.
+ * check_fs_hotplug.c - the tree follows hot-plug from the kernel's own
+ * events: a removed function's cached name goes and an added function's
+ * name cached as missing comes within a second of the kernel's event,
+ * without any listing; a file open on a device that goes away answers
+ * ENODEV, never stale data; lookups by any user never scan; 100
+ * remove/rescan cycles give back every descriptor, entry and most memory;
+ * info's driver line is the driver bound when info is opened.
  *
- * Needs a hot-pluggable edu behind a PCIe root port (tests/vm/suites):
+ * Needs a hot-pluggable edu behind a PCIe root port and a virtio-rng to
+ * bind and unbind (tests/vm/suites):
  *   --no-mount --qemu '-device pcie-root-port,id=rp1,chassis=1,slot=1
- *                      -device edu,id=hotedu,bus=rp1'
+ *                      -device edu,id=hotedu,bus=rp1
+ *                      -device virtio-rng-pci,addr=0x10'
  * It mounts its own aperturefs, removes the device with QMP device_del
  * (pciehp takes about 5 s), then adds one back with device_add.
  */
@@ -67,6 +74,19 @@ static bool listed(const char *dir, const char *name)
 	return found;
 }
 
+/* Wait up to @ms for stat(@path) to succeed (@exists) or to fail. */
+static bool wait_path(const char *path, bool exists, int ms)
+{
+	struct stat st;
+
+	for (int i = 0; i <= ms / 10; i++) {
+		if ((stat(path, &st) == 0) == exists)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 START_TEST(removal_with_open_file)
 {
 	struct fs_mount m;
@@ -87,8 +107,14 @@ START_TEST(removal_with_open_file)
 	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
 	ck_assert_uint_eq(v, 0x010000ed);
 
+	/* The kernel caches the name now, for the entry timeout (60 s). */
+	ck_assert_int_eq(stat(fs_path(MNT "/%s", slot), &st), 0);
 	qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"hotedu\"}}");
 	ck_assert_msg(wait_sysfs(slot, false, 30), "%s still in sysfs", slot);
+	/* Within a second of the kernel's event, with no listing. */
+	ck_assert_msg(wait_path(fs_path(MNT "/%s", slot), false, 1000),
+		      "%s still there a second after the kernel removed it",
+		      slot);
 
 	/* The open file: ENODEV on the next access, never stale data. */
 	errno = 0;
@@ -106,11 +132,15 @@ START_TEST(removal_with_open_file)
 	ck_assert_int_eq(lstat(MNT "/by-id/1234:11e8-2", &st), -1);
 	ck_assert(listed(MNT, FS_EDU));
 
-	/* A device that appears is seen without remounting. */
+	/* A device that appears is seen without remounting, although its
+	 * name is cached as missing now. */
+	ck_assert_int_eq(stat(fs_path(MNT "/%s", slot), &st), -1);
 	qmp("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"edu\","
 	    "\"id\":\"hotedu2\",\"bus\":\"rp1\"}}");
 	ck_assert_msg(wait_sysfs(slot, true, 30), "%s did not come back",
 		      slot);
+	ck_assert_msg(wait_path(fs_path(MNT "/%s/bar0", slot), true, 1000),
+		      "%s not there a second after the kernel added it", slot);
 	ck_assert(listed(MNT, slot));
 	/*
 	 * A hot-added function with no driver has memory decoding off (no
@@ -127,6 +157,148 @@ START_TEST(removal_with_open_file)
 }
 END_TEST
 
+/* 2000 lookups of missing names by a user, and listings: no scan. */
+START_TEST(lookups_do_not_scan)
+{
+	const char *log = "/tmp/ap-hot-scan.log";
+	struct fs_mount m;
+	int scans, st;
+	pid_t pid;
+
+	fs_mount_log(&m, "/tmp/ap-hot-scan", "umask=0", log);
+	scans = fs_log_scans(log);
+	ck_assert_int_eq(scans, 1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct stat sb;
+		char p[128];
+
+		if (setgid(65534) || setuid(65534))
+			_exit(99);
+		for (int i = 0; i < 1000; i++) {
+			snprintf(p, sizeof(p), "/tmp/ap-hot-scan/0000:%02x:%02x.%d",
+				 i % 256, i % 32, i % 8);
+			stat(p, &sb);
+			snprintf(p, sizeof(p), "/tmp/ap-hot-scan/by-id/1234:%04x",
+				 i);
+			stat(p, &sb);
+			if (i % 10 == 0) {
+				closedir(opendir("/tmp/ap-hot-scan"));
+				closedir(opendir("/tmp/ap-hot-scan/by-id"));
+			}
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(fs_log_scans(log), scans);
+	fs_umount(&m);
+}
+END_TEST
+
+/* Remove @slot through sysfs and bring it back with a bus rescan. */
+static void sysfs_cycle(const char *mnt, const char *slot)
+{
+	fs_expect("", "echo 1 > " FS_SYSFS "/%s/remove", slot);
+	ck_assert_msg(wait_path(fs_path("%s/%s", mnt, slot), false, 2000),
+		      "%s stayed after its removal", slot);
+	fs_expect("", "echo 1 > /sys/bus/pci/rescan");
+	ck_assert_msg(wait_path(fs_path("%s/%s/bar0", mnt, slot), true, 2000),
+		      "%s did not come back", slot);
+}
+
+/* Use the function as a user would: its BAR file and info. */
+static void touch_files(const char *mnt, const char *slot)
+{
+	char b[64];
+	int fd;
+
+	fd = open(fs_path("%s/%s/bar0", mnt, slot), O_RDONLY);
+	ck_assert_msg(fd >= 0, "open bar0: %s", strerror(errno));
+	ck_assert_int_eq(pread(fd, b, 4, 0), 4);
+	close(fd);
+	free(fs_slurp(fs_path("%s/%s/info", mnt, slot), 65536, NULL));
+}
+
+/* The tree's entries after the last scan ("..., N entries" in @log). */
+static long log_entries(const char *log)
+{
+	char line[512];
+	long n = -1, v;
+	FILE *f = fopen(log, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " changed, ");
+
+		if (p && sscanf(p, " changed, %ld entries", &v) == 1)
+			n = v;
+	}
+	fclose(f);
+	return n;
+}
+
+START_TEST(hundred_cycles_give_back)
+{
+	const char *log = "/tmp/ap-hot-cycle.log", *mnt = "/tmp/ap-hot-cycle";
+	long rss0, rss, entries0;
+	struct fs_mount m;
+	int fds0, fds;
+
+	fs_mount_log(&m, mnt, NULL, log);
+	/* Warm up: the first cycles grow libc's and libpci's caches. */
+	for (int i = 0; i < 3; i++) {
+		sysfs_cycle(mnt, FS_TESTDEV);
+		touch_files(mnt, FS_TESTDEV);
+	}
+	entries0 = log_entries(log);
+	fs_daemon_usage(m.pid, &fds0, &rss0);
+	for (int i = 0; i < 100; i++) {
+		sysfs_cycle(mnt, FS_TESTDEV);
+		touch_files(mnt, FS_TESTDEV);
+	}
+	/* One more scan, after the kernel forgot the last removed inodes. */
+	usleep(200000);
+	sysfs_cycle(mnt, FS_TESTDEV);
+	fs_daemon_usage(m.pid, &fds, &rss);
+	fprintf(stderr, "hundred_cycles: fds %d -> %d, rss %ld -> %ld kB, "
+		"entries %ld -> %ld\n", fds0, fds, rss0, rss, entries0,
+		log_entries(log));
+	ck_assert_int_eq(fds, fds0);
+	ck_assert_int_le(log_entries(log), entries0);
+	ck_assert_int_le(rss, rss0 + 256);
+	fs_umount(&m);
+}
+END_TEST
+
+#define FS_RNG "0000:00:10.0"	/* virtio-rng-pci,addr=0x10 */
+
+START_TEST(info_driver_at_open)
+{
+	struct fs_mount m;
+	const char *slot = FS_RNG;
+	char v[128], *text;
+
+	fs_mount(&m, "/tmp/ap-hot-drv", NULL);
+	text = fs_slurp(fs_path("/tmp/ap-hot-drv/%s/info", slot), 65536, NULL);
+	ck_assert(fs_info_get(text, "driver", v, sizeof(v)));
+	ck_assert_str_eq(v, "virtio-pci");
+	free(text);
+	fs_expect("", "echo %s > /sys/bus/pci/drivers/virtio-pci/unbind", slot);
+	text = fs_slurp(fs_path("/tmp/ap-hot-drv/%s/info", slot), 65536, NULL);
+	ck_assert(fs_info_get(text, "driver", v, sizeof(v)));
+	ck_assert_str_eq(v, "(none)");
+	free(text);
+	fs_expect("", "echo %s > /sys/bus/pci/drivers/virtio-pci/bind", slot);
+	text = fs_slurp(fs_path("/tmp/ap-hot-drv/%s/info", slot), 65536, NULL);
+	ck_assert(fs_info_get(text, "driver", v, sizeof(v)));
+	ck_assert_str_eq(v, "virtio-pci");
+	free(text);
+	fs_umount(&m);
+}
+END_TEST
+
 Suite *fs_hotplug_suite(void);
 
 Suite *fs_hotplug_suite(void)
@@ -136,6 +308,17 @@ Suite *fs_hotplug_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, removal_with_open_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scans");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, lookups_do_not_scan);
+	tcase_add_test(tc, info_driver_at_open);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cycles");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, hundred_cycles_give_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,9 +2,12 @@
  * check_fs_mount.c - aperturefs's options and mount paths, with mounts of
  * its own under /tmp (the runner's /mnt/apertures is left alone): device
  * filters, ro (EROFS), permissions for a non-root user (uid=, gid=,
- * umask=), mount -t fuse.aperturefs and fstab, umount and fusermount3 -u,
- * and the one-line errors before anything is mounted (bad filter, unknown
- * option, bad values, not root, module not loaded).
+ * umask=, a group too large for one lookup buffer), every width= and
+ * memtype= value and what it does to the access, mount -t fuse.aperturefs
+ * and fstab, umount and fusermount3 -u, the one-line errors before
+ * anything is mounted (bad filter, unknown option, bad values, not root,
+ * module not loaded) and their order, and a fake machine mounted by a
+ * user with no module access at all.
  */
 #include <dirent.h>
 #include <grp.h>
@@ -297,6 +300,185 @@ START_TEST(error_module_not_loaded)
 }
 END_TEST
 
+/* Run the daemon as nobody with @args; its output (one line) and status. */
+static char *run_as_nobody(int *status, const char *args)
+{
+	return fs_sh(status, "setpriv --reuid=65534 --regid=65534 "
+		     "--clear-groups %s %s 2>&1", fs_daemon(), args);
+}
+
+/* Option errors come before the system checks (root, module). */
+START_TEST(errors_before_system_checks)
+{
+	char *out;
+	int st;
+
+	mkdir("/tmp/ap-order", 0777);
+	out = run_as_nobody(&st, "-o frobnicate /tmp/ap-order");
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "frobnicate") && !strstr(out, "root"),
+		      "%s", out);
+	free(out);
+	out = run_as_nobody(&st, "-o devices= /tmp/ap-order");
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "-o devices= is empty") &&
+			      !strstr(out, "root"), "%s", out);
+	free(out);
+	out = run_as_nobody(&st, "-o devices=00:04 /tmp/ap-order");
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "ambiguous") && strstr(out, "-s00:04") &&
+			      strstr(out, "-d 1234:11e8"), "%s", out);
+	free(out);
+	out = run_as_nobody(&st, "--version");
+	ck_assert_int_eq(st, 0);
+	ck_assert_msg(!strncmp(out, "aperturefs ", 11) &&
+			      strstr(out, "(libfuse "), "%s", out);
+	free(out);
+}
+END_TEST
+
+/* A group whose entry is larger than any first buffer (ERANGE). */
+START_TEST(gid_of_a_large_group)
+{
+	struct fs_mount m;
+	struct stat st;
+	FILE *f = fopen("/etc/group", "a");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "aplab:x:4242:");
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "%suser%05d", i ? "," : "", i);
+	fprintf(f, "\n");
+	ck_assert_int_eq(fclose(f), 0);
+	fs_mount(&m, "/tmp/ap-biggroup", "gid=aplab,umask=0117");
+	ck_assert_int_eq(stat("/tmp/ap-biggroup/" FS_EDU "/bar0", &st), 0);
+	ck_assert_uint_eq(st.st_gid, 4242);
+	fs_umount(&m);
+}
+END_TEST
+
+/* edu's first register read through a mount with -o width=@w. */
+static void edu_read(const char *w, void *buf, size_t len, char *info_width)
+{
+	struct fs_mount m;
+	char opts[64], *text;
+	int fd;
+
+	snprintf(opts, sizeof(opts), "width=%s,passthrough=off", w);
+	fs_mount(&m, "/tmp/ap-width", opts);
+	fd = open("/tmp/ap-width/" FS_EDU "/bar0", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, len, 0), (ssize_t)len);
+	close(fd);
+	text = fs_slurp("/tmp/ap-width/" FS_EDU "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar0.width", info_width, 16));
+	free(text);
+	fs_umount(&m);
+}
+
+/*
+ * Every width: edu answers only 4-byte accesses below 0x80, so what a
+ * read returns shows the width that reached it.
+ */
+START_TEST(every_width)
+{
+	uint8_t b[8];
+	char w[16];
+
+	edu_read("auto", b, 1, w);	/* registers: 32-bit, byte picked */
+	ck_assert_uint_eq(b[0], 0xed);
+	ck_assert_str_eq(w, "32");
+	edu_read("32", b, 1, w);
+	ck_assert_uint_eq(b[0], 0xed);
+	ck_assert_str_eq(w, "32");
+	edu_read("8", b, 1, w);		/* a byte access: not the register */
+	ck_assert_msg(b[0] == 0x00 || b[0] == 0xff, "width=8 gave %#x", b[0]);
+	ck_assert_str_eq(w, "8");
+	edu_read("16", b, 2, w);
+	ck_assert_msg(!(b[0] == 0xed && b[1] == 0x00), "width=16 reached "
+		      "the register as 32-bit");
+	ck_assert_str_eq(w, "16");
+	edu_read("64", b, 8, w);	/* one 8-byte access: all-ones */
+	ck_assert_uint_eq(((uint64_t *)b)[0], ~0ull);
+	ck_assert_str_eq(w, "64");
+}
+END_TEST
+
+/* PAT reservations of exactly ivshmem's BAR2 with a type prefix. */
+static int pat_bar2(const char *type)
+{
+	static const char list[] = "/sys/kernel/debug/x86/pat_memtype_list";
+	unsigned long long start, end, flags, s, e;
+	char line[256], t[64];
+	int n = 0;
+	FILE *f;
+
+	fs_sysfs_resource(FS_IVSHMEM, 2, &start, &end, &flags);
+	if (access(list, R_OK) != 0)
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	f = fopen(list, "r");
+	ck_assert_msg(f, "%s: %s", list, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PAT: [mem %llx-%llx] %63s", &s, &e, t) == 3 &&
+		    s == start && e == end + 1 && !strncmp(t, type, strlen(type)))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* ivshmem BAR2 open through a mount with -o memtype=@mt: info and PAT. */
+static void ivshmem_memtype(const char *mt, const char *want_info,
+			    const char *want_pat, const char *not_pat)
+{
+	struct fs_mount m;
+	char opts[64], v[16], *text;
+	int fd;
+
+	snprintf(opts, sizeof(opts), "memtype=%s", mt);
+	fs_mount(&m, "/tmp/ap-memtype", opts);
+	text = fs_slurp("/tmp/ap-memtype/" FS_IVSHMEM "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar2.memtype", v, sizeof(v)));
+	ck_assert_str_eq(v, want_info);
+	free(text);
+	ck_assert_int_eq(pat_bar2(want_pat), 0);
+	fd = open("/tmp/ap-memtype/" FS_IVSHMEM "/bar2", O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(pat_bar2(want_pat) == 1, "memtype=%s: no %s PAT entry",
+		      mt, want_pat);
+	ck_assert_int_eq(pat_bar2(not_pat), 0);
+	close(fd);
+	fs_umount(&m);
+}
+
+START_TEST(every_memtype)
+{
+	ivshmem_memtype("auto", "wc", "write-combining", "uncached");
+	ivshmem_memtype("wc", "wc", "write-combining", "uncached");
+	ivshmem_memtype("uc", "uc", "uncached", "write-combining");
+}
+END_TEST
+
+/* A user mounts a fake machine: no module, no root, no PCI device. */
+START_TEST(fake_machine_as_user)
+{
+	char *out;
+	int st;
+
+	mkdir("/tmp/ap-fake", 0777);
+	mkdir("/tmp/ap-fake/mnt", 0777);
+	fs_expect("", "printf 'function 00:04.0 1234:11e8 class=00ff\\n"
+		      "bar0 mem 4K\\n' > /tmp/ap-fake/m.txt");
+	out = fs_sh(&st, "cd /tmp/ap-fake && setpriv --reuid=65534 "
+		    "--regid=65534 --clear-groups sh -c '%s --fake=m.txt mnt "
+		    "2>/dev/null && printf abcd > mnt/0000:00:04.0/bar0 && "
+		    "head -c 4 mnt/0000:00:04.0/bar0 && ls mnt && "
+		    "fusermount3 -u mnt' 2>&1", fs_daemon());
+	ck_assert_msg(st == 0, "status %d: %s", st, out);
+	ck_assert_str_eq(out, "abcd0000:00:04.0\nby-id\n");
+	free(out);
+}
+END_TEST
+
 Suite *fs_mount_suite(void);
 
 Suite *fs_mount_suite(void)
@@ -315,13 +497,18 @@ Suite *fs_mount_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, errors_before_mount);
 	tcase_add_test(tc, error_not_root);
+	tcase_add_test(tc, errors_before_system_checks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("access");
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ro_mount);
 	tcase_add_test(tc, permissions_default_root_only);
 	tcase_add_test(tc, permissions_uid_gid_umask);
+	tcase_add_test(tc, gid_of_a_large_group);
+	tcase_add_test(tc, every_width);
+	tcase_add_test(tc, every_memtype);
+	tcase_add_test(tc, fake_machine_as_user);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mount");

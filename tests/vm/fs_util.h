@@ -12,6 +12,7 @@
 #define FS_UTIL_H
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -243,6 +244,89 @@ static inline int fs_mount_opts(struct fs_mount *m, const char *dir,
 	close(pipefd[0]);
 	ck_abort_msg("aperturefs did not mount %s within 5 s", dir);
 	return -1;
+}
+
+/*
+ * Mount like fs_mount(), with the daemon's stderr (-f: its log, a
+ * "scan N: ..." line per scan) going to the file @log for the whole run.
+ */
+static inline void fs_mount_log(struct fs_mount *m, const char *dir,
+				const char *opts, const char *log)
+{
+	int st, fd;
+	pid_t pid;
+
+	snprintf(m->dir, sizeof(m->dir), "%s", dir);
+	mkdir(dir, 0755);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+		dup2(fd, 2);
+		if (opts && *opts)
+			execl(fs_daemon(), "aperturefs", "-f", "-o", opts, dir,
+			      (char *)NULL);
+		else
+			execl(fs_daemon(), "aperturefs", "-f", dir,
+			      (char *)NULL);
+		_exit(127);
+	}
+	m->pid = pid;
+	for (int i = 0; i < 500; i++) {
+		ck_assert_msg(waitpid(pid, &st, WNOHANG) != pid,
+			      "aperturefs exited; see %s", log);
+		if (fs_mounted(dir))
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("aperturefs did not mount %s within 5 s", dir);
+}
+
+/* How many "aperturefs: scan " lines @log holds. */
+static inline int fs_log_scans(const char *log)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen(log, "r");
+
+	ck_assert_msg(f, "%s: %s", log, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "aperturefs: scan ") != NULL;
+	fclose(f);
+	return n;
+}
+
+/* The daemon's open descriptors and resident KiB now. */
+static inline void fs_daemon_usage(pid_t pid, int *fds, long *rss_kb)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	*fds = 0;
+	while ((de = readdir(d))) {
+		char link[64] = "";
+
+		/* libfuse's per-thread splice pipes come and go with its
+		 * worker threads: not ours to count. */
+		if (de->d_name[0] == '.' ||
+		    readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1) < 0 ||
+		    !strncmp(link, "pipe:", 5))
+			continue;
+		(*fds)++;
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	*rss_kb = -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "VmRSS: %ld kB", rss_kb);
+	fclose(f);
 }
 
 /* Mount or fail the test. */
