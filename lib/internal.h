@@ -24,7 +24,7 @@ struct aperture_bar {
 
 struct aperture {
 	char mount[APERTURE_PATH_MAX];	/* the mount point */
-	char slot[16];			/* "dddd:bb:dd.f" */
+	char slot[16];			/* "dddd:bb:dd.f" (or 5 digits) */
 	struct aperture_bar bars[APERTURE_NR_BARS];
 };
 

@@ -77,7 +77,8 @@ static bool aperture_is_hex(const char *s, size_t n)
 
 /*
  * A slot "bb:dd.f" or "dddd:bb:dd.f" in canonical form, or -EINVAL.
- * Exact field widths, as lspci prints them: 00:04.0, 0000:00:04.0.
+ * Exact field widths, as lspci prints them: 00:04.0, 0000:00:04.0,
+ * 10000:01:00.0.
  */
 static int aperture_parse_slot(const char *dev, char *slot, size_t len)
 {
@@ -85,9 +86,14 @@ static int aperture_parse_slot(const char *dev, char *slot, size_t len)
 	const char *p = dev;
 	char end;
 
-	if (aperture_is_hex(p, 4) && p[4] == ':' && strchr(p + 5, ':')) {
-		sscanf(p, "%4x", &dom);
-		p += 5;
+	/* A domain of 4 or 5 digits (VMD and Hyper-V have 5). */
+	for (size_t n = 4; n <= 5; n++) {
+		if (aperture_is_hex(p, n) && p[n] == ':' &&
+		    strchr(p + n + 1, ':')) {
+			sscanf(p, n == 4 ? "%4x" : "%5x", &dom);
+			p += n + 1;
+			break;
+		}
 	}
 	if (!aperture_is_hex(p, 2) || p[2] != ':' ||
 	    !aperture_is_hex(p + 3, 2) || p[5] != '.' ||

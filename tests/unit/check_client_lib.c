@@ -44,6 +44,8 @@ START_TEST(open_by_slot_and_id)
 		{ "1234:11E8", CT_EDU, 0 },
 		{ "1234:11e8-2", CT_EDU2, 0 },
 		{ "1234:11e8-3", NULL, -ENOENT },
+		{ "10000:01:00.0", NULL, -ENOENT },
+		{ "100000:01:00.0", NULL, -EINVAL },
 		{ "00:09.0", NULL, -ENOENT },
 		{ "8086:1234", NULL, -ENOENT },
 		{ "00:04", NULL, -EINVAL },
