@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * compat.h - every kernel-version difference aperture_io.c meets, in one
+ * compat.h - every kernel-version difference aperture_io.ko meets, in one
  * place.  Supported: 6.1 (Debian 12), 6.12 (Debian 12 backports, Debian
  * 13) and 7.x (Debian 13 backports).
  */

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bar.c - the state of one BAR, shared by every descriptor opened on it:
+ * its kernel windows (an io_mapping for write-combining BARs, one uncached
+ * ioremap for register BARs, an ioport_map cookie for I/O BARs), the
+ * handles opened on it, and the PCI bus notifier that kills it when its
+ * function goes away.
+ *
+ * A kill sets bar->dead under bar->lock held for writing, so that once it
+ * returns no access, fault or open holds a window of the BAR or can take
+ * one; it then drops the windows and zaps every user mapping of every
+ * handle (see mmap.c for why that is all of them).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io-mapping.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+
+#include "aperture.h"
+
+/* Protects aperture_bars and every bar->node. */
+DEFINE_MUTEX(aperture_lock);
+static LIST_HEAD(aperture_bars);
+
+/* Drops the kernel windows; called once, with bar->lock held or unshared. */
+static void aperture_bar_unmap(struct aperture_bar *bar)
+{
+	switch (bar->kind) {
+	case APERTURE_KIND_WC:
+		if (bar->wc)
+			io_mapping_free(bar->wc);
+		bar->wc = NULL;
+		break;
+	case APERTURE_KIND_UC:
+		if (bar->base)
+			iounmap(bar->base);
+		bar->base = NULL;
+		break;
+	case APERTURE_KIND_IO:
+		if (bar->base)
+			ioport_unmap(bar->base);
+		bar->base = NULL;
+		break;
+	}
+}
+
+/*
+ * kref release, called with aperture_lock held (kref_put_mutex), which it
+ * drops.
+ */
+static void aperture_bar_release(struct kref *kref)
+{
+	struct aperture_bar *bar = container_of(kref, struct aperture_bar,
+						kref);
+
+	list_del_init(&bar->node);
+	mutex_unlock(&aperture_lock);
+	aperture_bar_unmap(bar);
+	pci_dev_put(bar->pdev);
+	kfree(bar);
+}
+
+void aperture_bar_put(struct aperture_bar *bar)
+{
+	kref_put_mutex(&bar->kref, aperture_bar_release, &aperture_lock);
+}
+
+/* What an open would find, before any state exists. */
+int aperture_bar_describe(struct pci_dev *pdev, unsigned int index,
+			  u64 *start, u64 *size, u32 *bar_flags)
+{
+	struct resource *res = &pdev->resource[index];
+	unsigned long flags = pci_resource_flags(pdev, index);
+
+	if (!pci_resource_len(pdev, index) ||
+	    !(flags & (IORESOURCE_MEM | IORESOURCE_IO)) ||
+	    (flags & (IORESOURCE_UNSET | IORESOURCE_DISABLED)) ||
+	    !res->parent)
+		return -ENODEV;
+	*start = pci_resource_start(pdev, index);
+	*size = pci_resource_len(pdev, index);
+	if (flags & IORESOURCE_IO) {
+		*bar_flags = APERTURE_IO_BAR_IO;
+	} else {
+		*bar_flags = APERTURE_IO_BAR_MEM;
+		if (flags & IORESOURCE_MEM_64)
+			*bar_flags |= APERTURE_IO_BAR_64;
+		if (flags & IORESOURCE_PREFETCH)
+			*bar_flags |= APERTURE_IO_BAR_PREFETCH;
+	}
+	return 0;
+}
+
+/* The memory type an open asking for want gets on a fresh BAR. */
+u32 aperture_memtype_default(u32 bar_flags, u32 want)
+{
+	if (bar_flags & APERTURE_IO_BAR_IO)
+		return 0;
+	if (want)
+		return want;
+	return (bar_flags & APERTURE_IO_BAR_PREFETCH) ?
+		APERTURE_IO_MEMTYPE_WC : APERTURE_IO_MEMTYPE_UC;
+}
+
+/* The live state of a BAR, or NULL; called with aperture_lock held. */
+struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
+				       unsigned int index)
+{
+	struct aperture_bar *bar;
+
+	lockdep_assert_held(&aperture_lock);
+	list_for_each_entry(bar, &aperture_bars, node)
+		if (bar->pdev == pdev && bar->index == index)
+			return bar;
+	return NULL;
+}
+
+/* Maps a fresh BAR's kernel windows. */
+static int aperture_bar_map(struct aperture_bar *bar)
+{
+	switch (bar->kind) {
+	case APERTURE_KIND_WC:
+		bar->wc = io_mapping_create_wc(bar->start, bar->size);
+		return bar->wc ? 0 : -ENOMEM;
+	case APERTURE_KIND_UC:
+		bar->base = ioremap(bar->start, bar->size);
+		return bar->base ? 0 : -ENOMEM;
+	case APERTURE_KIND_IO:
+		bar->base = ioport_map(bar->start, bar->size);
+		return bar->base ? 0 : -ENOMEM;
+	}
+	return -EINVAL;
+}
+
+/*
+ * The shared state of BAR index of pdev, created on first use, with a
+ * reference for the caller.  want is the memory type asked for (0: any);
+ * a live BAR in another memory type is EBUSY.
+ */
+struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
+				      unsigned int index, u32 want)
+{
+	struct aperture_bar *bar;
+	int err;
+
+	mutex_lock(&aperture_lock);
+	/*
+	 * A device past BUS_NOTIFY_REMOVED_DEVICE must not get new state;
+	 * one between DEL_DEVICE and REMOVED_DEVICE may, and is killed at
+	 * REMOVED_DEVICE.
+	 */
+	if (!device_is_registered(&pdev->dev)) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	bar = aperture_bar_find(pdev, index);
+	if (bar) {
+		if (want && bar->memtype != want) {
+			ap_info(pdev, index,
+				"open %s, refusing %s: close its other descriptors first\n",
+				bar->memtype == APERTURE_IO_MEMTYPE_WC ? "write-combining" : "uncached",
+				want == APERTURE_IO_MEMTYPE_WC ? "write-combining" : "uncached");
+			err = -EBUSY;
+			goto out_unlock;
+		}
+		kref_get(&bar->kref);
+		mutex_unlock(&aperture_lock);
+		return bar;
+	}
+
+	bar = kzalloc(sizeof(*bar), GFP_KERNEL);
+	if (!bar) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	kref_init(&bar->kref);
+	init_rwsem(&bar->lock);
+	mutex_init(&bar->handles_lock);
+	INIT_LIST_HEAD(&bar->handles);
+	bar->index = index;
+	err = aperture_bar_describe(pdev, index, &bar->start, &bar->size,
+				    &bar->bar_flags);
+	if (err)
+		goto err_free_bar;
+	bar->memtype = aperture_memtype_default(bar->bar_flags, want);
+	if (bar->bar_flags & APERTURE_IO_BAR_IO)
+		bar->kind = APERTURE_KIND_IO;
+	else if (bar->memtype == APERTURE_IO_MEMTYPE_WC)
+		bar->kind = APERTURE_KIND_WC;
+	else
+		bar->kind = APERTURE_KIND_UC;
+	err = aperture_bar_map(bar);
+	if (err)
+		goto err_free_bar;
+	bar->pdev = pci_dev_get(pdev);
+	list_add(&bar->node, &aperture_bars);
+	mutex_unlock(&aperture_lock);
+	return bar;
+
+err_free_bar:
+	kfree(bar);
+out_unlock:
+	mutex_unlock(&aperture_lock);
+	return ERR_PTR(err);
+}
+
+/*
+ * Starts an access of one page window: takes bar->lock for reading.
+ * -EINTR on a fatal signal, -ENODEV once the BAR is dead.
+ */
+int aperture_bar_begin(struct aperture_bar *bar)
+{
+	if (down_read_killable(&bar->lock))
+		return -EINTR;
+	if (bar->dead) {
+		up_read(&bar->lock);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void aperture_bar_end(struct aperture_bar *bar)
+{
+	up_read(&bar->lock);
+}
+
+/*
+ * The device of bar is going away: fail every later access with ENODEV,
+ * drop the kernel windows and revoke the user mappings.
+ */
+static void aperture_bar_kill(struct aperture_bar *bar, const char *why)
+{
+	struct aperture_handle *h;
+
+	down_write(&bar->lock);
+	bar->dead = true;
+	aperture_bar_unmap(bar);
+	up_write(&bar->lock);
+
+	mutex_lock(&bar->handles_lock);
+	list_for_each_entry(h, &bar->handles, node)
+		unmap_mapping_range(h->inode->i_mapping, 0, 0, 1);
+	mutex_unlock(&bar->handles_lock);
+	pci_info(bar->pdev, KBUILD_MODNAME ": BAR %u: %s, its descriptors now fail with ENODEV\n",
+		 bar->index, why);
+}
+
+/* Kills every live BAR of pdev. */
+static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
+{
+	struct aperture_bar *bar, *next;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&aperture_lock);
+	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
+		if (bar->pdev != pdev)
+			continue;
+		kref_get(&bar->kref);
+		list_move(&bar->node, &doomed);
+	}
+	mutex_unlock(&aperture_lock);
+
+	list_for_each_entry_safe(bar, next, &doomed, node) {
+		mutex_lock(&aperture_lock);
+		list_del_init(&bar->node);
+		mutex_unlock(&aperture_lock);
+		aperture_bar_kill(bar, why);
+		aperture_bar_put(bar);
+	}
+}
+
+/* Bus notifier: kills the BARs of a function that is being removed. */
+static int aperture_pci_notify(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	switch (action) {
+	case BUS_NOTIFY_DEL_DEVICE:
+	case BUS_NOTIFY_REMOVED_DEVICE:
+		aperture_kill_dev(pdev, "device removed");
+		return NOTIFY_OK;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block aperture_pci_nb = {
+	.notifier_call = aperture_pci_notify,
+};
+
+int aperture_notifier_register(void)
+{
+	return bus_register_notifier(&pci_bus_type, &aperture_pci_nb);
+}
+
+void aperture_notifier_unregister(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &aperture_pci_nb);
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * desc.c - the BAR descriptor APERTURE_IO_OPEN hands out: a regular file
+ * of the module's pseudo file system (so that FUSE can take it as a
+ * passthrough backing file).  Its open (by path, as FUSE passthrough and
+ * /proc/PID/fd/N do), release, llseek inside the BAR and APERTURE_IO_INFO.
+ * The data path is xfer.c's, mmap is mmap.c's.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "aperture.h"
+#include "compat.h"
+
+/* Fills the out fields of arg for a BAR (live state or description). */
+void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
+		   u32 bar_flags, u32 memtype, u32 width)
+{
+	arg->abi_version = APERTURE_IO_ABI_VERSION;
+	arg->fd = -1;
+	arg->start = start;
+	arg->size = size;
+	arg->bar_flags = bar_flags;
+	arg->memtype = memtype;
+	arg->width = width;
+	arg->reserved1 = 0;
+}
+
+/* Copies in an ioctl argument: argsz at least ours, and sane. */
+int aperture_arg_get(struct aperture_io_bar *arg, void __user *uarg)
+{
+	u32 argsz;
+	int err;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < sizeof(*arg) || argsz > PAGE_SIZE)
+		return -EINVAL;
+	err = copy_struct_from_user(arg, sizeof(*arg), uarg, argsz);
+	return err == -E2BIG ? -EINVAL : err;
+}
+
+int aperture_arg_put(void __user *uarg, const struct aperture_io_bar *arg)
+{
+	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
+}
+
+/*
+ * The last file of a handle is closing: unpin the pseudo fs.  The closing
+ * file still holds the mount, so the superblock (and with it the module,
+ * its fs owner) stays until that file's final fput has evicted the inode.
+ */
+static void aperture_files_release(struct kref *kref)
+{
+	aperture_fs_unpin();
+}
+
+/* Frees a handle with its inode: see aperture_evict_inode(). */
+void aperture_handle_free(struct aperture_handle *h)
+{
+	struct aperture_bar *bar = h->bar;
+
+	mutex_lock(&bar->handles_lock);
+	list_del(&h->node);
+	mutex_unlock(&bar->handles_lock);
+	aperture_bar_put(bar);
+	kfree(h->bounce);
+	mutex_destroy(&h->bounce_lock);
+	kfree(h);
+}
+
+static loff_t aperture_bar_llseek(struct file *file, loff_t offset,
+				  int whence)
+{
+	struct aperture_handle *h = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, h->bar->size);
+}
+
+static long aperture_bar_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long uarg)
+{
+	struct aperture_handle *h = file->private_data;
+	struct aperture_bar *bar = h->bar;
+	struct aperture_io_bar arg;
+	int err;
+
+	if (cmd != APERTURE_IO_INFO)
+		return -ENOTTY;
+	err = aperture_arg_get(&arg, (void __user *)uarg);
+	if (err)
+		return err;
+	if (READ_ONCE(bar->dead))
+		return -ENODEV;
+	arg.domain = pci_domain_nr(bar->pdev->bus);
+	arg.bus = bar->pdev->bus->number;
+	arg.devfn = bar->pdev->devfn;
+	arg.bar = bar->index;
+	aperture_fill(&arg, bar->start, bar->size, bar->bar_flags,
+		      bar->memtype, h->width);
+	return aperture_arg_put((void __user *)uarg, &arg);
+}
+
+/*
+ * Open of the inode by path, as FUSE passthrough does (backing_file_open
+ * through inode->i_fop): the handle is in i_private and alive, since the
+ * file being re-opened holds it.
+ */
+static int aperture_bar_open(struct inode *inode, struct file *file)
+{
+	struct aperture_handle *h = inode->i_private;
+
+	/* Every file closed already: the handle is on its way out. */
+	if (!h || !kref_get_unless_zero(&h->files))
+		return -ENODEV;
+	file->private_data = h;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return 0;
+}
+
+static int aperture_bar_release_file(struct inode *inode, struct file *file)
+{
+	struct aperture_handle *h = file->private_data;
+
+	kref_put(&h->files, aperture_files_release);
+	return 0;
+}
+
+const struct file_operations aperture_bar_fops = {
+	.owner = THIS_MODULE,
+	.open = aperture_bar_open,
+	.release = aperture_bar_release_file,
+	.llseek = aperture_bar_llseek,
+	.read_iter = aperture_bar_read_iter,
+	.write_iter = aperture_bar_write_iter,
+	.splice_read = aperture_splice_read,
+	.splice_write = iter_file_splice_write,
+	.mmap = aperture_bar_mmap,
+	.unlocked_ioctl = aperture_bar_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
