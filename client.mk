@@ -45,13 +45,14 @@ $(APTOOL): $(APTOOL_OBJS) $(APLIB)
 $(APTOOL).installable: $(APTOOL_OBJS) $(APLIB)
 	$(CC) $(CFLAGS) -o $@ $(APTOOL_OBJS) -L$(B)/lib -laperture
 
-# The command's unit suites link its pure parts (tools/access.c).
+# The command's unit suites link its parts but main.
+APTOOL_PARTS := $(filter-out $(B)/tools/aperture.o,$(APTOOL_OBJS))
 $(B)/tests/unit/check_client%: tests/unit/check_client%.c tests/check_main.c \
-		$(B)/tools/access.o $(APLIB)
+		$(APTOOL_PARTS) $(APLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -Itools \
 		-DSUITE=client$(subst -,_,$*)_suite -o $@ $< tests/check_main.c \
-		$(B)/tools/access.o -L$(B)/lib -laperture \
+		$(APTOOL_PARTS) -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
 
 install-client: $(APLIB) $(APTOOL).installable

@@ -88,4 +88,17 @@ int apc_run(struct aperture *ap, const struct apc_access *a,
 int apc_wait(struct aperture *ap, const struct apc_access *a,
 	     long timeout_ms, FILE *err);
 
+/*
+ * One line of tracefs text with an aperture_io event, as `aperture trace`
+ * prints it, into @out; -EINVAL if it is no such line (tools/trace.c).
+ */
+int apc_trace_format(const char *line, char *out, size_t len);
+
+/*
+ * Trace the accesses to @slot (NULL: every function) while @cmd runs (or,
+ * if it is NULL or empty, until SIGINT), printing one line per event on
+ * @out.  Returns the command's exit status, or an AP_EXIT_* status.
+ */
+int apc_trace(const char *slot, char **cmd, FILE *out);
+
 #endif /* APERTURE_APC_H */

@@ -7,6 +7,7 @@
  *	aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] [-m MOUNTPOINT]
  *		 barN ACCESS... [barN ACCESS...]
  *	aperture wait [-s ...|-d ...] [-m ...] [-t TIMEOUT] barN ACCESS=VALUE[:MASK]
+ *	aperture trace [-s ...|-d ...] [-m ...] [-- COMMAND...]
  *
  * Every ACCESS word is parsed before any is done (a syntax error does
  * nothing, exit 2); then they run in order and the first that fails stops
@@ -28,6 +29,7 @@ struct apc_opts {
 	enum apc_mode mode;	/* -q, -r */
 	long timeout_ms;	/* -t, wait only */
 	bool wait;		/* the wait subcommand */
+	bool trace;		/* the trace subcommand */
 };
 
 static void apc_usage(FILE *f)
@@ -36,6 +38,8 @@ static void apc_usage(FILE *f)
 	      "[-m MOUNTPOINT] barN ACCESS...\n"
 	      "       aperture wait [-s SLOT | -d VENDOR:DEVICE] "
 	      "[-m MOUNTPOINT] [-t TIMEOUT] barN OFFSET[.W]=VALUE[:MASK]\n"
+	      "       aperture trace [-s SLOT | -d VENDOR:DEVICE] "
+	      "[-m MOUNTPOINT] [-- COMMAND...]\n"
 	      "ACCESS: OFFSET[.W] | OFFSET[.W]=VALUE | OFFSET[.W]=VALUE:MASK | "
 	      "OFFSET+LENGTH[.W]\n"
 	      "W: b w l q (8, 16, 32, 64 bits; l by default); numbers in hex\n",
@@ -91,7 +95,7 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 	if (o->slot && o->id)
 		return apc_syntax("-s and -d both name a function: give one%s",
 				  "");
-	if (!o->slot && !o->id)
+	if (!o->slot && !o->id && !o->trace)
 		return apc_syntax("name a function with -s SLOT or "
 				  "-d VENDOR:DEVICE%s", "");
 	if (o->slot && !strchr(o->slot, '.'))
@@ -153,10 +157,28 @@ int main(int argc, char **argv)
 		o.wait = true;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "trace")) {
+		o.trace = true;
+		argv++;
+		argc--;
 	}
 	ret = apc_options(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.trace) {
+		const char *slot = NULL;
+
+		if (o.slot || o.id) {
+			ret = apc_open(&o, &ap);
+			if (ret)
+				return ret;
+			slot = aperture_slot(ap);
+		}
+		ret = apc_trace(slot, argv + optind, stdout);
+		if (slot)
+			aperture_close(ap);
+		return ret;
+	}
 	if (optind >= argc)
 		return apc_syntax("nothing to do: give barN and an ACCESS%s",
 				  "");

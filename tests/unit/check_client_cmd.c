@@ -101,6 +101,60 @@ START_TEST(parse_bar_and_timeout)
 }
 END_TEST
 
+START_TEST(trace_lines)
+{
+	static const struct {
+		const char *line;
+		const char *want;	/* NULL: not an event line */
+	} cases[] = {
+		{ "      aperturefs-812     [001] .....   41.251210: aperture_io_read: "
+		  "dev=0000:00:04.0 bar=0 off=0x0 len=4 val=0x10000ed",
+		  "read 0000:00:04.0 bar0 0x0.l -> 0x010000ed" },
+		{ "  aperture-901 [000] ..... 41.3: aperture_io_write: "
+		  "dev=0000:00:04.0 bar=0 off=0x4 len=4 val=0x12345678",
+		  "write 0000:00:04.0 bar0 0x4.l=0x12345678" },
+		{ "x-1 [000] ..... 1.0: aperture_io_write: "
+		  "dev=0000:00:02.0 bar=2 off=0x502 len=2 val=0x280",
+		  "write 0000:00:02.0 bar2 0x502.w=0x0280" },
+		{ "x-1 [000] ..... 1.0: aperture_io_read: "
+		  "dev=0000:00:05.0 bar=2 off=0x8 len=8 val=0x1122334455667788",
+		  "read 0000:00:05.0 bar2 0x8.q -> 0x1122334455667788" },
+		{ "x-1 [000] ..... 1.0: aperture_io_read: "
+		  "dev=0000:00:05.0 bar=2 off=0x1 len=3 val=0x332211",
+		  "read 0000:00:05.0 bar2 0x1+0x3 -> 0x332211" },
+		{ "x-1 [000] ..... 1.0: aperture_io_read: "
+		  "dev=0000:00:05.0 bar=2 off=0x0 len=4096 val=0x0",
+		  "read 0000:00:05.0 bar2 0x0+0x1000" },
+		{ "x-1 [000] ..... 1.0: aperture_io_mmap: "
+		  "dev=0000:00:05.0 bar=2 off=0x0 len=1048576 val=0x0",
+		  "mmap 0000:00:05.0 bar2 0x0+0x100000" },
+		{ "x-1 [000] ..... 1.0: aperture_io_open: "
+		  "dev=0000:00:04.0 bar=0 fd=5",
+		  "open 0000:00:04.0 bar0" },
+		{ "x-1 [000] ..... 1.0: aperture_io_refuse: "
+		  "dev=0000:00:04.0 bar=0 op=open off=0x0 len=0 err=-1",
+		  "refused open 0000:00:04.0 bar0 0x0+0x0: EPERM" },
+		{ "x-1 [000] ..... 1.0: aperture_io_refuse: "
+		  "dev=0000:00:04.0 bar=0 op=write off=0x2 len=4 err=-22",
+		  "refused write 0000:00:04.0 bar0 0x2+0x4: EINVAL" },
+		{ "# tracer: nop", NULL },
+		{ "x-1 [000] ..... 1.0: sched_switch: prev_comm=x", NULL },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = apc_trace_format(cases[i].line, out, sizeof(out));
+
+		if (!cases[i].want) {
+			ck_assert_int_eq(ret, -EINVAL);
+			continue;
+		}
+		ck_assert_msg(!ret, "%s", cases[i].line);
+		ck_assert_str_eq(out, cases[i].want);
+	}
+}
+END_TEST
+
 /* ---- the command on the fake tree --------------------------------------- */
 
 #define SLOT "-m %s -s 00:04.0"
@@ -308,6 +362,7 @@ Suite *client_cmd_suite(void)
 	tc = tcase_create("grammar");
 	tcase_add_test(tc, parse_forms);
 	tcase_add_test(tc, parse_bar_and_timeout);
+	tcase_add_test(tc, trace_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("command");

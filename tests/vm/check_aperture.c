@@ -6,8 +6,10 @@
  * Bochs DISPI registers, each error with its exit status and message
  * (including a user the mount does not let in, and no mount at all), the
  * dry run touching nothing, the library's calls with waits that succeed
- * and time out and mmap where the mount offers it, and the example Check
- * suite (examples/edu) built from the staged install as a user builds it.
+ * and time out and mmap where the mount offers it, the trace of a script's
+ * accesses (and of refusals and mmap) through the module's tracepoints,
+ * and the example Check suite (examples/edu) built from the staged install
+ * as a user builds it.
  */
 #include <aperture/aperture.h>
 
@@ -248,6 +250,71 @@ START_TEST(lib_calls_on_edu)
 }
 END_TEST
 
+/* ---- the trace -------------------------------------------------------- */
+
+#define TRACEFS	"mountpoint -q /sys/kernel/tracing || " \
+		"mount -t tracefs nodev /sys/kernel/tracing; "
+
+START_TEST(trace_shows_a_script_in_order)
+{
+	need_mount();
+	fs_expect("", AP " " EDU " bar0 0x20.l=0");
+	/* Only edu's accesses (-s), in the order the script made them; the
+	 * daemon's opens of descriptors are left out with grep. */
+	fs_expect("write 0000:00:04.0 bar0 0x4.l=0x12345678\n"
+		  "read 0000:00:04.0 bar0 0x4.l -> 0xedcba987\n"
+		  "read 0000:00:04.0 bar0 0x20.l -> 0x00000000\n"
+		  "write 0000:00:04.0 bar0 0x20.l=0x00000080\n"
+		  "read 0000:00:04.0 bar0 0x0.l -> 0x010000ed\n"
+		  "read 0000:00:04.0 bar0 0x4.l -> 0xedcba987\n"
+		  "write 0000:00:04.0 bar0 0x20.l=0x00000000\n",
+		  TRACEFS AP " trace " EDU " -- sh -c '"
+		  AP " " EDU " bar0 0x4.l=0x12345678 0x4.l 0x20.l=0x80:0x80 "
+		  "0x0+0x8 >/dev/null; "
+		  AP " " SHM " bar2 0x0.q=1; "
+		  AP " " EDU " bar0 0x20.l=0' | grep -v '^open '");
+	/* Without -s, every function; 16-bit VGA and 64-bit ivshmem. */
+	fs_expect("write 0000:00:05.0 bar2 0x10.q=0x0000000000000001\n"
+		  "write 0000:00:02.0 bar2 0x502.w=0x0280\n"
+		  "read 0000:00:02.0 bar2 0x502.w -> 0x0280\n",
+		  TRACEFS AP " trace -- sh -c '"
+		  AP " " SHM " bar2 0x10.q=1; "
+		  AP " " VGA " bar2 0x502.w=0x280 0x502.w >/dev/null' | "
+		  "grep -v '^open '");
+	/* The trace left no instance behind. */
+	fs_expect("", "ls /sys/kernel/tracing/instances");
+}
+END_TEST
+
+START_TEST(trace_refusals_and_mmap)
+{
+	struct fs_mount m;
+	char *out;
+	int st;
+
+	need_mount();
+	/* A fixed 32-bit width: the module refuses a 16-bit write. */
+	fs_mount(&m, "/tmp/ap-w32", "width=32");
+	ap_expect(0,
+		  "aperture: 0000:00:04.0 bar0 0x4.w: write: Invalid argument "
+		  "(EINVAL)\n"
+		  "refused write 0000:00:04.0 bar0 0x4+0x2: EINVAL\n",
+		  TRACEFS AP " trace " EDU " -- " AP " -m /tmp/ap-w32 " EDU
+		  " bar0 0x4.w=1 2>&1 | grep -v '^open '; exit 0");
+	fs_umount(&m);
+	/* mmap where the mount offers it; elsewhere the daemon refuses it
+	 * and the module sees nothing. */
+	out = fs_sh(&st, "grep -q '^bar0.mmap: yes' " FS_MNT "/" FS_EDU
+		    "/info");
+	free(out);
+	ap_expect(0, st == 0 ?
+		  "0x010000ed\nmmap 0000:00:04.0 bar0 0x0+0x100000\n" :
+		  "mmap: ENODEV\n",
+		  TRACEFS AP " trace " EDU " -- $B/tests/tools/map-read "
+		  FS_MNT "/" FS_EDU "/bar0 | grep -v '^open '; exit 0");
+}
+END_TEST
+
 /* ---- the example, built from the staged install ----------------------- */
 
 START_TEST(example_edu_suite)
@@ -292,6 +359,12 @@ Suite *aperture_suite(void)
 
 	tc = tcase_create("vga");
 	tcase_add_test(tc, vga_dispi_16bit);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("trace");
+	tcase_add_test(tc, trace_shows_a_script_in_order);
+	tcase_add_test(tc, trace_refusals_and_mmap);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
