@@ -11,7 +11,11 @@
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
 # LIBDIR   where libaperture and aperture.pc are installed.
+# TESTDATA public register descriptions the unit suites parse (not in the
+#          tree: beside the clone, as CI has it).
 # VERSION  what aperturefs --version says.
+# REGSDIR  where the register descriptions of regs/ are installed (and
+#          where the daemon looks for them after /etc/aperturefs/regs).
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
@@ -19,14 +23,17 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
+TESTDATA ?= ../shared/testdata
+REGSDIR ?= $(PREFIX)/share/aperturefs/regs
 VERSION ?= 0.2.0
 
-PKGS     := fuse3 libpci
+PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP \
-	    -DAPERTUREFS_VERSION='"$(VERSION)"'
+	    -DAPERTUREFS_VERSION='"$(VERSION)"' \
+	    -DAPERTURE_REGS_DATADIR='"$(REGSDIR)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
@@ -68,6 +75,8 @@ $(DAEMON): $(DAEMON_OBJS) $(LIB)
 $(B)/tests/unit/check_%: tests/unit/check_%.c tests/check_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite \
+		-DAPERTURE_TESTDATA='"$(abspath $(TESTDATA))"' \
+		-DAPERTURE_REGS_SRC='"$(abspath regs)"' \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm/*.h) $(LIB)
@@ -124,6 +133,8 @@ install: user install-client
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
 	install -d $(DESTDIR)/sbin
 	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
+	install -d $(DESTDIR)$(REGSDIR)
+	install -m 0644 regs/*.svd regs/*.xml $(DESTDIR)$(REGSDIR)/
 
 format:
 	clang-format -i $(wildcard src/*.[ch] include/*.h fuse-mount/*.[ch] \

@@ -31,6 +31,7 @@
 
 #include "aperturefs.h"
 #include "compat.h"
+#include "regs_tree.h"
 
 #ifndef APERTUREFS_VERSION
 #define APERTUREFS_VERSION "unknown"
@@ -126,6 +127,7 @@ static void ap_start(struct ap_fs *fs, struct ap_options *opt)
 	fs->tree = ap_tree_new();
 	if (!fs->tree)
 		ap_die("out of memory");
+	ap_regs_start(fs);
 	ret = ap_fs_rescan(fs);
 	if (ret < 0)
 		ap_die("cannot list PCI functions (%s backend): %s",
@@ -239,6 +241,7 @@ int main(int argc, char *argv[])
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	ap_tree_free(ap_fs.tree);
+	ap_regs_stop();
 	ap_backend_free(ap_fs.be);
 	ap_filter_list_free(ap_fs.filters);
 	free(opts.mountpoint);

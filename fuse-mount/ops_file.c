@@ -33,6 +33,7 @@
 
 #include "aperturefs.h"
 #include "compat.h"
+#include "regs_tree.h"
 
 /* What an open file holds (fi->fh). */
 struct ap_file {
@@ -74,6 +75,7 @@ ssize_t ap_fs_info(struct ap_fs *fs, struct ap_entry *e, char **text)
 	if (!n) {
 		ap_fs_bar_status(fs, e, bs);
 		n = ap_info_format(f, bs, text);
+		n = ap_regs_info(fs, e, text, n);
 	}
 	free(f);
 	return n;
@@ -171,6 +173,8 @@ static void ap_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ap_file *f;
 	int ret;
 
+	if (ap_regs_open(req, ino, fi))
+		return;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		fuse_reply_err(req, ENOMEM);
@@ -296,6 +300,8 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	ssize_t n;
 	char *buf;
 
+	if (ap_regs_read(req, ino, size, off, fi))
+		return;
 	if (f->node.kind == AP_NODE_INFO) {
 		if ((size_t)off >= f->len)
 			fuse_reply_buf(req, NULL, 0);
@@ -330,6 +336,8 @@ static void ap_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	struct ap_entry *e = f->node.entry;
 	ssize_t n;
 
+	if (ap_regs_write(req, ino, buf, size, off, fi))
+		return;
 	if (f->node.kind != AP_NODE_BAR) {
 		fuse_reply_err(req, EBADF);
 		return;
@@ -349,6 +357,8 @@ static void ap_release(fuse_req_t req, fuse_ino_t ino,
 	struct ap_fs *fs = ap_fs_of(req);
 	struct ap_file *f = (struct ap_file *)(uintptr_t)fi->fh;
 
+	if (ap_regs_release(req, ino, fi))
+		return;
 	if (f->node.kind == AP_NODE_BAR)
 		ap_close_bar(req, f);
 	ap_tree_release(fs->tree, f->node.entry);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "aperturefs.h"
+#include "regs_tree.h"
 
 /* How long the kernel may trust a name, or attributes.  Hot-plug
  * invalidates names at once, so these only bound a missed event. */
@@ -93,6 +94,8 @@ void ap_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct ap_node node;
 	int ret;
 
+	if (ap_regs_lookup(req, parent, name))
+		return;
 	memset(&e, 0, sizeof(e));
 	ret = ap_tree_lookup(fs->tree, parent, name, &node);
 	if (ret == -ENOENT) {
@@ -120,7 +123,7 @@ void ap_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 void ap_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	ap_tree_forget(ap_fs_of(req)->tree, ino, nlookup);
+	ap_tree_forget(ap_fs_of(req)->tree, ap_regs_forget_ino(ino), nlookup);
 	fuse_reply_none(req);
 }
 
@@ -130,7 +133,8 @@ void ap_forget_multi(fuse_req_t req, size_t count,
 	struct ap_fs *fs = ap_fs_of(req);
 
 	for (size_t i = 0; i < count; i++)
-		ap_tree_forget(fs->tree, forgets[i].ino, forgets[i].nlookup);
+		ap_tree_forget(fs->tree, ap_regs_forget_ino(forgets[i].ino),
+			       forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -141,6 +145,8 @@ void ap_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	int ret;
 
+	if (ap_regs_getattr(req, ino))
+		return;
 	ret = ap_tree_node(fs->tree, ino, &node);
 	if (!ret)
 		ret = ap_stat(fs, &node, &st);
@@ -163,6 +169,8 @@ void ap_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct stat st;
 	int ret;
 
+	if (ap_regs_setattr(req, ino, to_set))
+		return;
 	ret = ap_tree_node(fs->tree, ino, &node);
 	if (!ret && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 			       FUSE_SET_ATTR_GID)))
@@ -204,12 +212,15 @@ void ap_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ap_dir *d;
 	ssize_t n;
 
+	if (ap_regs_opendir(req, ino, fi))
+		return;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	n = ap_tree_list(fs->tree, ino, &d->v);
+	n = ap_regs_list_fn(fs, ino, &d->v, n);
 	if (n < 0) {
 		free(d);
 		fuse_reply_err(req, -n);
@@ -246,6 +257,8 @@ void ap_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct stat st;
 	char *buf;
 
+	if (ap_regs_readdir(req, ino, size, off, fi))
+		return;
 	buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -271,6 +284,8 @@ void ap_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ap_dir *d = (struct ap_dir *)(uintptr_t)fi->fh;
 
+	if (ap_regs_releasedir(req, ino, fi))
+		return;
 	free(d->v);
 	free(d);
 	fuse_reply_err(req, 0);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "aperturefs.h"
+#include "regs_tree.h"
 
 /* Keys of options that need code rather than a field. */
 enum {
@@ -24,6 +25,7 @@ enum {
 	AP_KEY_HELP,
 	AP_KEY_VERSION,
 	AP_KEY_DROP,
+	AP_KEY_REGS,
 };
 
 void ap_die(const char *fmt, ...)
@@ -59,6 +61,10 @@ void ap_usage(const char *prog)
 	       "(default 0177: 0600)\n"
 	       "    -o passthrough=all|mmap|off  FUSE passthrough "
 	       "(default all where available)\n"
+	       "    -o regs=DIR|FILE       register descriptions (repeatable; "
+	       "default\n"
+	       "                           /etc/aperturefs/regs, then the "
+	       "installed ones)\n"
 	       "    -o ro                  read-only\n"
 	       "    --fake=FILE            serve the fake machine FILE "
 	       "describes (no module, no root)\n"
@@ -104,6 +110,10 @@ int ap_opt_proc(void *data, const char *arg, int key,
 		return 1;
 	case AP_KEY_VERSION:
 		opt->show_version = 1;
+		return 0;
+	case AP_KEY_REGS:
+		if (ap_regs_opt(arg + strlen("regs=")))
+			ap_die("out of memory");
 		return 0;
 	case AP_KEY_DROP:
 		/* fstab-only words that mount(8) may pass on. */
@@ -216,6 +226,7 @@ const struct fuse_opt ap_opt_table[] = {
 	AP_OPT("--fake=%s", fake),
 	FUSE_OPT_KEY("devices=", AP_KEY_DEVICES),
 	FUSE_OPT_KEY("ro", AP_KEY_RO),
+	FUSE_OPT_KEY("regs=", AP_KEY_REGS),
 	FUSE_OPT_KEY("-h", AP_KEY_HELP),
 	FUSE_OPT_KEY("--help", AP_KEY_HELP),
 	FUSE_OPT_KEY("-V", AP_KEY_VERSION),

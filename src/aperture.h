@@ -308,6 +308,16 @@ int ap_tree_lookup(struct ap_tree *t, uint64_t parent, const char *name,
 /* The kernel forgot @n lookups of @ino; frees what nothing holds. */
 void ap_tree_forget(struct ap_tree *t, uint64_t ino, uint64_t n);
 
+/*
+ * Count one lookup of an inode of @e that the tree does not name itself
+ * (the daemon's regs/ tree); ap_tree_forget() of @e's directory inode
+ * drops it.
+ */
+void ap_tree_ref(struct ap_tree *t, struct ap_entry *e);
+
+/* The directory inode of the entry in slot @index. */
+uint64_t ap_tree_entry_ino(unsigned int index);
+
 /* A file on @e was opened / closed (keeps the entry while open). */
 void ap_tree_hold(struct ap_tree *t, struct ap_entry *e);
 void ap_tree_release(struct ap_tree *t, struct ap_entry *e);

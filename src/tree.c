@@ -375,6 +375,18 @@ void ap_tree_forget(struct ap_tree *t, uint64_t ino, uint64_t n)
 	pthread_mutex_unlock(&t->lock);
 }
 
+void ap_tree_ref(struct ap_tree *t, struct ap_entry *e)
+{
+	pthread_mutex_lock(&t->lock);
+	e->nlookup++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+uint64_t ap_tree_entry_ino(unsigned int index)
+{
+	return AP_INO_FIRST + (uint64_t)AP_INO_PER * index + AP_OFF_DIR;
+}
+
 void ap_tree_hold(struct ap_tree *t, struct ap_entry *e)
 {
 	pthread_mutex_lock(&t->lock);

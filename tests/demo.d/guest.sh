@@ -15,13 +15,6 @@ show() {
 }
 note() { printf '\n\033[1;34m# %s\033[0m\n' "$*"; }
 
-# One 16-bit Bochs DISPI register of the VGA: index, value.
-dispi() {
-	printf "\\$(printf %03o $(($2 & 0xff)))\\$(printf %03o $(($2 >> 8)))" |
-		dd of=$VGA/bar2 bs=2 seek=$(((0x500 + 2 * $1) / 2)) count=1 \
-			conv=notrunc status=none
-}
-export -f dispi
 export EDU SHM TESTDEV VGA
 
 note "The tree: one directory per PCI function with a BAR, one file per BAR"
@@ -46,8 +39,22 @@ show "ls -l $demo/payload.bin"
 show "cp $demo/payload.bin $SHM/bar2"
 show "cmp -n \$(stat -c %s $demo/payload.bin) $demo/payload.bin $SHM/bar2 && echo same bytes"
 
-note "A picture: 640x480x32 through the Bochs registers in BAR2, pixels into BAR0"
-show "dispi 4 0; dispi 1 640; dispi 2 480; dispi 3 32; dispi 6 640; dispi 7 480; dispi 8 0; dispi 9 0; dispi 4 0x41"
-show "dd if=$VGA/bar2 bs=1 skip=\$((0x41a)) count=1 status=none > /dev/null; printf '\\x20' | dd of=$VGA/bar2 bs=1 seek=\$((0x400)) count=1 conv=notrunc status=none"
+note "Registers by name: the descriptions in regs/ of the tree (SVD and IP-XACT), bound by vendor:device"
+cd /
+show "umount /mnt/apertures && \$B/aperturefs -o regs=\$APERTURE_SRC/regs /mnt/apertures"
+cd /mnt/apertures
+show "ls \$APERTURE_SRC/regs; ls $EDU $EDU/regs/edu"
+show "cat $EDU/regs/edu/IDENT $EDU/regs/edu/IDENT.MAJOR"
+show "echo 0x12345678 > $EDU/regs/edu/LIVENESS; cat $EDU/regs/edu/LIVENESS"
+show "echo 1 > $EDU/regs/edu/STATUS.IRQ_ENABLE; cat $EDU/regs/edu/STATUS; echo 0 > $EDU/regs/edu/STATUS.IRQ_ENABLE"
+show "echo 0x1ff > $EDU/regs/edu/STATUS.IRQ_ENABLE || tail -n 1 $EDU/info"
+show "echo 1 > $EDU/regs/edu/IDENT || ls -l $EDU/regs/edu/IDENT"
+note "registers: every readable register, one line each; one whose read has side effects is skipped"
+show "cat $EDU/registers $SHM/registers"
+
+note "A picture: 640x480x32, the video mode set through the Bochs DISPI registers by name, pixels into BAR0"
+show "cd $VGA/regs/dispi && echo 0 > ENABLE && echo 640 > XRES && echo 480 > YRES && echo 32 > BPP && echo 640 > VIRT_WIDTH && echo 480 > VIRT_HEIGHT && echo 0 > X_OFFSET && echo 0 > Y_OFFSET && echo 0x41 > ENABLE"
+show "cat $VGA/regs/vga/INPUT_STATUS_1 > /dev/null; echo 0x20 > $VGA/regs/vga/ATTR_INDEX"
+show "cat $VGA/registers"
 show "dd if=$demo/picture.xrgb of=$VGA/bar0 bs=64k status=none"
 show "cmp -n \$(stat -c %s $demo/picture.xrgb) $demo/picture.xrgb $VGA/bar0 && echo framebuffer holds the picture"

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * regs_value.c - register and field values as text, both ways: the one
+ * place that formats what a register file shows, parses what is written
+ * to it, and writes a line of the `registers` listing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "regs.h"
+
+static uint64_t mask_of(unsigned int bits)
+{
+	return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+int regs_format_register(const struct regs_register *r, uint64_t value,
+			 char *buf, size_t len)
+{
+	int digits = (r->width + 3) / 4;
+
+	return snprintf(buf, len, "0x%0*" PRIx64, digits,
+			value & mask_of(r->width));
+}
+
+uint64_t regs_field_get(const struct regs_field *f, uint64_t regval)
+{
+	return (regval >> f->lsb) & mask_of(f->width);
+}
+
+uint64_t regs_field_set(const struct regs_field *f, uint64_t regval,
+			uint64_t value)
+{
+	uint64_t m = mask_of(f->width) << f->lsb;
+
+	return (regval & ~m) | ((value << f->lsb) & m);
+}
+
+int regs_format_field(const struct regs_field *f, uint64_t regval, char *buf,
+		      size_t len)
+{
+	return snprintf(buf, len, "%" PRIu64, regs_field_get(f, regval));
+}
+
+const char *regs_enum_name(const struct regs_field *f, uint64_t value)
+{
+	const struct regs_enum *dflt = NULL;
+	size_t i;
+
+	for (i = 0; i < f->n_enums; i++) {
+		const struct regs_enum *e = &f->enums[i];
+
+		if (!(e->usage & REGS_USE_READ))
+			continue;
+		if (!e->mask) {
+			dflt = dflt ? dflt : e;
+			continue;
+		}
+		if ((value & e->mask) == (e->value & e->mask))
+			return e->name;
+	}
+	return dflt ? dflt->name : NULL;
+}
+
+/* An enumerated name that may be written to @f; -EINVAL if none. */
+static int enum_value(const struct regs_field *f, const char *s, size_t len,
+		      uint64_t *value)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_enums; i++) {
+		const struct regs_enum *e = &f->enums[i];
+
+		if ((e->usage & REGS_USE_WRITE) && e->mask &&
+		    strlen(e->name) == len && !strncmp(e->name, s, len)) {
+			*value = e->value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int regs_parse_value(const struct regs_register *r,
+		     const struct regs_field *f, const char *text, size_t len,
+		     uint64_t *value, char *why, size_t whylen)
+{
+	const char *s = text, *end = text + len;
+	unsigned int width = f ? f->width : r->width;
+	unsigned __int128 v = 0;
+	int base = 10, digits = 0;
+
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (s == end) {
+		snprintf(why, whylen, "empty value");
+		return -EINVAL;
+	}
+	if (*s == '-') {
+		snprintf(why, whylen, "negative value");
+		return -EINVAL;
+	}
+	if (*s == '+')
+		s++;
+	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (f && base == 10 && s < end && !isdigit((unsigned char)*s)) {
+		if (enum_value(f, s, end - s, value)) {
+			snprintf(why, whylen, "unknown value name");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	for (; s < end; s++) {
+		int d;
+
+		if (isdigit((unsigned char)*s))
+			d = *s - '0';
+		else if (base == 16 && isxdigit((unsigned char)*s))
+			d = tolower((unsigned char)*s) - 'a' + 10;
+		else {
+			snprintf(why, whylen, "not a number");
+			return -EINVAL;
+		}
+		v = v * base + d;
+		if (v > UINT64_MAX) {
+			snprintf(why, whylen, "does not fit in 64 bits");
+			return -EINVAL;
+		}
+		digits++;
+	}
+	if (!digits) {
+		snprintf(why, whylen, "not a number");
+		return -EINVAL;
+	}
+	if ((uint64_t)v & ~mask_of(width)) {
+		snprintf(why, whylen, "does not fit in %u bit%s", width,
+			 width == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	*value = (uint64_t)v;
+	return 0;
+}
+
+int regs_format_line(const struct regs_block *b,
+		     const struct regs_register *r, const uint64_t *value,
+		     const char *absent, char *buf, size_t len)
+{
+	char num[REGS_VALUE_LEN];
+	size_t n = 0, i;
+	int k;
+
+#define PUT(...)							\
+	do {								\
+		k = snprintf(buf + (n < len ? n : len),		\
+			     n < len ? len - n : 0, __VA_ARGS__);	\
+		n += k > 0 ? (size_t)k : 0;				\
+	} while (0)
+
+	PUT("bar%d 0x%08" PRIx64 " %s %s", b->bar, b->base + r->offset,
+	    b->name, r->name);
+	if (!value) {
+		PUT(" %s\n", absent ? absent : "skipped");
+		return (int)n;
+	}
+	regs_format_register(r, *value, num, sizeof(num));
+	PUT(" %s", num);
+	for (i = 0; i < r->n_fields; i++) {
+		const struct regs_field *f = &r->fields[i];
+		uint64_t v = regs_field_get(f, *value);
+		const char *e = regs_enum_name(f, v);
+
+		if (!(f->access & REGS_READ))
+			continue;
+		PUT(" %s=%" PRIu64, f->name, v);
+		if (e)
+			PUT("(%s)", e);
+	}
+	PUT("\n");
+#undef PUT
+	return (int)n;
+}
