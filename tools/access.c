@@ -7,6 +7,7 @@
  *	OFFSET[.W]=VALUE         write
  *	OFFSET[.W]=VALUE:MASK    read-modify-write of the bits in MASK
  *	OFFSET+LENGTH[.W]        read a range, printed as memtool md does
+ *	BLOCK.REGISTER[.FIELD][=VALUE]   by name, from the mount's descriptions
  *
  * W is b, w, l or q (8/16/32/64 bits; l when absent).  Numbers are hex,
  * with or without 0x, as in setpci.  Offsets must be aligned to the width
@@ -70,8 +71,50 @@ int apc_parse_bar(const char *word)
 
 #define APC_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
-int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
-	      size_t errlen)
+/* A C identifier of @p, its length (0 if none). */
+static size_t apc_ident(const char *p)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return 0;
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	return n;
+}
+
+/* BLOCK.REGISTER[.FIELD][=VALUE]; -EINVAL (no message) if it is not. */
+static int apc_parse_named(const char *word, struct apc_access *a)
+{
+	const char *p = word;
+	size_t n;
+	int parts = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->bar = -1;
+	while ((n = apc_ident(p))) {
+		p += n;
+		parts++;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	if (parts < 2 || parts > 3 || (*p && *p != '=') ||
+	    (size_t)(p - word) >= sizeof(a->name))
+		return -EINVAL;
+	snprintf(a->name, sizeof(a->name), "%.*s", (int)(p - word), word);
+	a->kind = APC_NAMED_READ;
+	if (*p == '=') {
+		if (!p[1] || strlen(p + 1) >= sizeof(a->text))
+			return -EINVAL;
+		a->kind = APC_NAMED_WRITE;
+		snprintf(a->text, sizeof(a->text), "%s", p + 1);
+	}
+	return 0;
+}
+
+static int apc_parse_offset(const char *word, int bar, struct apc_access *a,
+			    char *err, size_t errlen)
 {
 	const char *p = word;
 	uint64_t wmax;
@@ -81,8 +124,9 @@ int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
 	a->kind = APC_READ;
 	a->width = 4;
 	if (apc_hex(&p, "+.=", &a->off))
-		return APC_ERR("'%s': expected OFFSET[.W][=VALUE[:MASK]] or "
-			       "OFFSET+LENGTH[.W], numbers in hex", word);
+		return APC_ERR("'%s': expected OFFSET[.W][=VALUE[:MASK]], "
+			       "OFFSET+LENGTH[.W] (numbers in hex) or "
+			       "BLOCK.REGISTER[.FIELD][=VALUE]", word);
 	if (*p == '+') {
 		p++;
 		a->kind = APC_RANGE;
@@ -141,6 +185,17 @@ int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
 	return 0;
 }
 
+/* The offset forms first (0xface.b is an offset), then names. */
+int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
+	      size_t errlen)
+{
+	int ret = apc_parse_offset(word, bar, a, err, errlen);
+
+	if (ret && !apc_parse_named(word, a))
+		return 0;
+	return ret;
+}
+
 long apc_parse_timeout(const char *word)
 {
 	char *end;
@@ -163,7 +218,9 @@ long apc_parse_timeout(const char *word)
 
 void apc_describe(const struct apc_access *a, char *buf, size_t len)
 {
-	if (a->kind == APC_RANGE)
+	if (a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE)
+		snprintf(buf, len, "%s", a->name);
+	else if (a->kind == APC_RANGE)
 		snprintf(buf, len, "bar%d 0x%" PRIx64 "+0x%" PRIx64 ".%c",
 			 a->bar, a->off, a->len, apc_width_letter(a->width));
 	else
@@ -191,6 +248,12 @@ void apc_print_dry(FILE *f, const char *slot, const struct apc_access *a)
 			"0x%0*" PRIx64 " set to 0x%0*" PRIx64 "\n", slot, what,
 			d, a->mask, d, a->val & a->mask);
 		break;
+	case APC_NAMED_READ:
+		fprintf(f, "would read %s %s\n", slot, what);
+		break;
+	case APC_NAMED_WRITE:
+		fprintf(f, "would write %s %s = %s\n", slot, what, a->text);
+		break;
 	}
 }
 
@@ -201,9 +264,13 @@ void apc_print_dry_wait(FILE *f, const char *slot,
 	char what[64];
 
 	apc_describe(a, what, sizeof(what));
-	fprintf(f, "would wait up to %ld ms until %s %s has 0x%0*" PRIx64
-		" under mask 0x%0*" PRIx64 "\n", timeout_ms, slot, what, d,
-		a->val & a->mask, d, a->mask);
+	if (a->kind == APC_NAMED_WRITE)
+		fprintf(f, "would wait up to %ld ms until %s %s reads %s\n",
+			timeout_ms, slot, what, a->text);
+	else
+		fprintf(f, "would wait up to %ld ms until %s %s has 0x%0*"
+			PRIx64 " under mask 0x%0*" PRIx64 "\n", timeout_ms,
+			slot, what, d, a->val & a->mask, d, a->mask);
 }
 
 void apc_print_range(FILE *f, const struct apc_access *a,

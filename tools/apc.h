@@ -24,6 +24,8 @@ enum apc_kind {
 	APC_WRITE,		/* OFF[.W]=VALUE */
 	APC_UPDATE,		/* OFF[.W]=VALUE:MASK, read-modify-write */
 	APC_RANGE,		/* OFF+LEN[.W] */
+	APC_NAMED_READ,		/* BLOCK.REGISTER[.FIELD] */
+	APC_NAMED_WRITE,	/* BLOCK.REGISTER[.FIELD]=VALUE */
 };
 
 /* One parsed ACCESS word. */
@@ -35,6 +37,8 @@ struct apc_access {
 	unsigned int width;	/* 1, 2, 4 or 8 */
 	uint64_t val;		/* APC_WRITE, APC_UPDATE */
 	uint64_t mask;		/* APC_UPDATE; all ones for APC_WRITE */
+	char name[128];		/* APC_NAMED_*: BLOCK.REGISTER[.FIELD] */
+	char text[64];		/* APC_NAMED_WRITE: the value as given */
 };
 
 /* Output modes. */
@@ -45,8 +49,8 @@ enum apc_mode {
 };
 
 /*
- * Parse one ACCESS word (not barN) with @bar the BAR in effect.  0, or
- * -EINVAL with a message for the user in @err.
+ * Parse one ACCESS word (not barN) with @bar the BAR in effect: an offset
+ * form, else a name.  0, or -EINVAL with a message for the user in @err.
  */
 int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
 	      size_t errlen);

@@ -30,6 +30,7 @@ struct apc_opts {
 	long timeout_ms;	/* -t, wait only */
 	bool wait;		/* the wait subcommand */
 	bool trace;		/* the trace subcommand */
+	bool dump;		/* the dump subcommand */
 };
 
 static void apc_usage(FILE *f)
@@ -40,8 +41,12 @@ static void apc_usage(FILE *f)
 	      "[-m MOUNTPOINT] [-t TIMEOUT] barN OFFSET[.W]=VALUE[:MASK]\n"
 	      "       aperture trace [-s SLOT | -d VENDOR:DEVICE] "
 	      "[-m MOUNTPOINT] [-- COMMAND...]\n"
+	      "       aperture dump [-s SLOT | -d VENDOR:DEVICE] "
+	      "[-m MOUNTPOINT]\n"
+	      "       aperture diff BEFORE AFTER\n"
 	      "ACCESS: OFFSET[.W] | OFFSET[.W]=VALUE | OFFSET[.W]=VALUE:MASK | "
 	      "OFFSET+LENGTH[.W]\n"
+	      "        | BLOCK.REGISTER[.FIELD][=VALUE] (no barN needed)\n"
 	      "W: b w l q (8, 16, 32, 64 bits; l by default); numbers in hex\n",
 	      f);
 }
@@ -107,6 +112,88 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 	return 0;
 }
 
+/* A whole file into a malloc'ed string, or NULL with a message. */
+static char *apc_slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re"), *m;
+	int c;
+
+	if (!f) {
+		fprintf(stderr, "aperture: diff: %s: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	m = open_memstream(&buf, &len);
+	if (!m) {
+		fclose(f);
+		return NULL;
+	}
+	while ((c = getc(f)) != EOF)
+		putc(c, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+/* aperture diff BEFORE AFTER: 0 same, 1 different, 2 trouble (diff(1)). */
+static int apc_diff(int argc, char **argv)
+{
+	char *text[2] = { NULL, NULL }, *out = NULL;
+	int ret = 2;
+
+	if (argc != 3) {
+		apc_syntax("diff takes two files: aperture diff BEFORE AFTER%s",
+			   "");
+		return 2;
+	}
+	for (int i = 0; i < 2; i++) {
+		text[i] = apc_slurp(argv[i + 1]);
+		if (!text[i])
+			goto out_free;
+		if (aperture_diff(text[i], text[i], &out) < 0) {
+			fprintf(stderr, "aperture: diff: %s: not a registers "
+				"listing (aperture dump makes one)\n",
+				argv[i + 1]);
+			goto out_free;
+		}
+		free(out);
+		out = NULL;
+	}
+	ret = aperture_diff(text[0], text[1], &out);
+	if (ret >= 0) {
+		fputs(out, stdout);
+		ret = ret ? 1 : 0;
+	} else {
+		ret = 2;
+	}
+out_free:
+	free(out);
+	free(text[0]);
+	free(text[1]);
+	return ret;
+}
+
+/* aperture dump: the function's registers file as it is. */
+static int apc_dump(struct aperture *ap)
+{
+	char *text;
+	int ret = aperture_snapshot(ap, &text);
+
+	if (ret) {
+		fprintf(stderr, "aperture: %s: registers: %s (%s)%s\n",
+			aperture_slot(ap), strerror(-ret),
+			aperture_errno_name(ret),
+			ret == -ENOENT ? ": the mount has no description of "
+			"this function (aperturefs -o regs=DIR)" : "");
+		return AP_EXIT_ACCESS;
+	}
+	fputs(text, stdout);
+	free(text);
+	return AP_EXIT_OK;
+}
+
 /* Open the function the options name; messages on failure. */
 static int apc_open(const struct apc_opts *o, struct aperture **ap)
 {
@@ -161,10 +248,27 @@ int main(int argc, char **argv)
 		o.trace = true;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "dump")) {
+		o.dump = true;
+		argv++;
+		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "diff")) {
+		return apc_diff(argc - 1, argv + 1);
 	}
 	ret = apc_options(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.dump) {
+		if (optind < argc)
+			return apc_syntax("dump takes no ACCESS ('%s')",
+					  argv[optind]);
+		ret = apc_open(&o, &ap);
+		if (ret)
+			return ret;
+		ret = apc_dump(ap);
+		aperture_close(ap);
+		return ret;
+	}
 	if (o.trace) {
 		const char *slot = NULL;
 
@@ -197,10 +301,12 @@ int main(int argc, char **argv)
 			return apc_syntax("%s", err);
 		}
 		if (o.wait && acc[n].kind != APC_WRITE &&
-		    acc[n].kind != APC_UPDATE) {
+		    acc[n].kind != APC_UPDATE &&
+		    acc[n].kind != APC_NAMED_WRITE) {
 			free(acc);
 			return apc_syntax("wait: '%s': give what to wait for "
-					  "as OFFSET[.W]=VALUE[:MASK]",
+					  "as OFFSET[.W]=VALUE[:MASK] or "
+					  "BLOCK.REGISTER[.FIELD]=VALUE",
 					  argv[i]);
 		}
 		n++;

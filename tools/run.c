@@ -22,10 +22,20 @@ static int apc_fail(struct aperture *ap, const struct apc_access *a,
 	apc_describe(a, what, sizeof(what));
 	fprintf(err, "aperture: %s %s: %s: %s (%s)", aperture_slot(ap), what,
 		op, strerror(-ret), name ? name : "?");
-	if (ret == -ERANGE && !aperture_bar_size(ap, a->bar, &size))
+	if (a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE) {
+		char why[256];
+
+		if (ret == -ENOENT)
+			fprintf(err, ": no such register in the descriptions "
+				"of the mount (aperturefs -o regs=DIR)");
+		else if (ret == -EINVAL && a->kind == APC_NAMED_WRITE &&
+			 !aperture_info(ap, "regs.refused", why, sizeof(why)))
+			fprintf(err, ": %s", why);
+	} else if (ret == -ERANGE && !aperture_bar_size(ap, a->bar, &size)) {
 		fprintf(err, ": bar%d is 0x%" PRIx64 " bytes", a->bar, size);
-	else if (ret == -ENOENT)
+	} else if (ret == -ENOENT) {
 		fprintf(err, ": the function has no bar%d", a->bar);
+	}
 	fputc('\n', err);
 	return AP_EXIT_ACCESS;
 }
@@ -106,6 +116,19 @@ int apc_run(struct aperture *ap, const struct apc_access *a,
 			     AP_EXIT_OK;
 	case APC_RANGE:
 		return apc_range(ap, a, mode, out, err);
+	case APC_NAMED_READ: {
+		char text[64];
+
+		ret = aperture_reg_read_text(ap, a->name, text, sizeof(text));
+		if (ret)
+			return apc_fail(ap, a, "read", ret, err);
+		if (mode != APC_QUIET)
+			fprintf(out, "%s\n", text);
+		return AP_EXIT_OK;
+	}
+	case APC_NAMED_WRITE:
+		ret = aperture_reg_write_text(ap, a->name, a->text);
+		return ret ? apc_fail(ap, a, "write", ret, err) : AP_EXIT_OK;
 	}
 	return AP_EXIT_SYNTAX;
 }
@@ -117,6 +140,33 @@ int apc_wait(struct aperture *ap, const struct apc_access *a,
 	uint64_t last = 0;
 	char what[64];
 
+	if (a->kind == APC_NAMED_WRITE) {
+		uint64_t want;
+		char *end;
+		bool field = strchr(strchr(a->name, '.') + 1, '.');
+
+		errno = 0;
+		want = strtoull(a->text, &end, 0);
+		if (errno || *end) {
+			fprintf(stderr, "aperture: wait: %s=%s: give the value "
+				"as a number (aperture -h for usage)\n",
+				a->name, a->text);
+			return AP_EXIT_SYNTAX;
+		}
+		ret = aperture_reg_wait(ap, a->name, want,
+					(unsigned int)timeout_ms, &last);
+		if (!ret)
+			return AP_EXIT_OK;
+		if (ret != -ETIMEDOUT)
+			return apc_fail(ap, a, "wait", ret, err);
+		/* As the daemon shows them: fields decimal, registers hex. */
+		fprintf(err, field ? "aperture: %s %s: timed out after %ld ms "
+			"waiting for %s; last value %" PRIu64 "\n" :
+			"aperture: %s %s: timed out after %ld ms waiting for "
+			"%s; last value 0x%" PRIx64 "\n", aperture_slot(ap),
+			a->name, timeout_ms, a->text, last);
+		return AP_EXIT_TIMEOUT;
+	}
 	ret = aperture_wait(ap, a->bar, a->off, a->width, a->mask, a->val,
 			    (unsigned int)timeout_ms, &last);
 	if (!ret)

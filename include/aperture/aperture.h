@@ -180,6 +180,48 @@ int aperture_wait(struct aperture *ap, int bar, uint64_t off,
 		  unsigned int width, uint64_t mask, uint64_t want,
 		  unsigned int timeout_ms, uint64_t *last);
 
+/* ---- Registers by name ------------------------------------------------ */
+
+/*
+ * @name is BLOCK.REGISTER or BLOCK.REGISTER.FIELD of the register
+ * descriptions the mount was given (aperturefs -o regs=): the file
+ * <fn>/regs/BLOCK/REGISTER[.FIELD], which the daemon serves from its
+ * description model.  -ENOENT if the mount has no such register (or no
+ * description for the function), -EINVAL for a malformed name or a value
+ * the daemon refuses (it does not fit, or names no value: info's
+ * "regs.refused" line says why), -EACCES for a read-only register.
+ */
+int aperture_reg_read(struct aperture *ap, const char *name, uint64_t *val);
+int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val);
+
+/* The value as the daemon shows it ("0x010000ed", "1"), no newline. */
+int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
+			   size_t len);
+
+/* Write @text as given: decimal, 0x hex, or an enumerated value name. */
+int aperture_reg_write_text(struct aperture *ap, const char *name,
+			    const char *text);
+
+/* aperture_wait() for a named register or field: until it reads @want. */
+int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
+		      unsigned int timeout_ms, uint64_t *last);
+
+/*
+ * The function's registers file (one line per described register,
+ * "bar<N> 0x<OFFSET> <BLOCK> <REGISTER> 0x<VALUE> <FIELD>=<DEC>...") into
+ * a malloc'ed string *@text.
+ */
+int aperture_snapshot(struct aperture *ap, char **text);
+
+/*
+ * Compare two snapshots: per register whose line changed, one line
+ * "BLOCK.REGISTER 0xOLD -> 0xNEW: FIELD OLD -> NEW, ..." (fields that
+ * changed), and "BLOCK.REGISTER only before|after: VALUE" for registers
+ * in one of them.  *@text (malloc'ed) gets the lines; returns their
+ * count, or -EINVAL if a snapshot is not in the registers format.
+ */
+int aperture_diff(const char *before, const char *after, char **text);
+
 /* ---- Mapping ---------------------------------------------------------- */
 
 /*

@@ -41,8 +41,8 @@ START_TEST(parse_forms)
 		const char *word;
 		const char *err;
 	} bad[] = {
-		{ "", "'': expected OFFSET[.W][=VALUE[:MASK]] or OFFSET+LENGTH[.W], numbers in hex" },
-		{ "0xg", "'0xg': expected OFFSET[.W][=VALUE[:MASK]] or OFFSET+LENGTH[.W], numbers in hex" },
+		{ "", "'': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
+		{ "0xg", "'0xg': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
 		{ "0x0.x", "'0x0.x': the width is .b, .w, .l or .q" },
 		{ "0x0.ll", "'0x0.ll': the width is .b, .w, .l or .q" },
 		{ "0x2.l", "'0x2.l': offset 0x2 is not aligned to the width (4 bytes)" },
@@ -55,7 +55,7 @@ START_TEST(parse_forms)
 		{ "0x0+0x6", "'0x0+0x6': length 0x6 is not a multiple of the width (4 bytes)" },
 		{ "0x0+0x10=1", "'0x0+0x10=1': a range cannot be written" },
 		{ "0x0=1:2:3", "'0x0=1:2:3': the mask after ':' must be a hex number" },
-		{ "0x10000000000000000", "'0x10000000000000000': expected OFFSET[.W][=VALUE[:MASK]] or OFFSET+LENGTH[.W], numbers in hex" },
+		{ "0x10000000000000000", "'0x10000000000000000': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
 	};
 	struct apc_access a;
 	char err[256];
@@ -267,7 +267,8 @@ START_TEST(cmd_wait)
 		  "wait " SLOT " bar0 0x20.l=0:1 --timeout 50ms", ct_dir);
 	ct_expect(2, "",
 		  "aperture: wait: '0x20.l': give what to wait for as "
-		  "OFFSET[.W]=VALUE[:MASK] (aperture -h for usage)\n",
+		  "OFFSET[.W]=VALUE[:MASK] or BLOCK.REGISTER[.FIELD]=VALUE "
+		  "(aperture -h for usage)\n",
 		  "wait " SLOT " bar0 0x20.l", ct_dir);
 }
 END_TEST
