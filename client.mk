@@ -51,7 +51,8 @@ $(B)/tests/unit/check_client%: tests/unit/check_client%.c tests/check_main.c \
 		$(APTOOL_PARTS) $(APLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -Itools \
-		-DSUITE=client$(subst -,_,$*)_suite -o $@ $< tests/check_main.c \
+		-DSUITE=client$(subst -,_,$*)_suite -DCLIENT_SRCDIR='"$(CURDIR)"' \
+		-o $@ $< tests/check_main.c \
 		$(APTOOL_PARTS) -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
 

@@ -270,17 +270,14 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	if (o.trace) {
-		const char *slot = NULL;
-
+		ap = NULL;
 		if (o.slot || o.id) {
 			ret = apc_open(&o, &ap);
 			if (ret)
 				return ret;
-			slot = aperture_slot(ap);
 		}
-		ret = apc_trace(slot, argv + optind, stdout);
-		if (slot)
-			aperture_close(ap);
+		ret = apc_trace(ap, argv + optind, stdout);
+		aperture_close(ap);
 		return ret;
 	}
 	if (optind >= argc)

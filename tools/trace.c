@@ -13,6 +13,9 @@
  *
  * With a COMMAND it traces while that runs and prints the accesses in
  * the order the module saw them; without one it streams until SIGINT.
+ * For the function given with -s/-d, a read or write at a described
+ * register's offset ends with its name ("edu.STATUS"), taken from the
+ * function's `registers` listing, read once before tracing starts.
  * Accesses through a mapping are CPU loads and stores: never seen.
  */
 #include <errno.h>
@@ -104,19 +107,52 @@ int apc_trace_format(const char *line, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * The name of the register at BAR @bar, @off in a registers listing
+ * (lines "bar<N> 0x<OFFSET> <BLOCK> <REGISTER> ..."), into @name.
+ */
+static bool apc_trace_name(const char *regs, unsigned int bar,
+			   unsigned long long off, char *name, size_t len)
+{
+	for (const char *p = regs; p && *p; p = strchr(p, '\n'),
+			p = p ? p + 1 : NULL) {
+		unsigned int b;
+		unsigned long long o;
+		char blk[64], reg[64];
+
+		if (sscanf(p, "bar%u %llx %63s %63s", &b, &o, blk, reg) == 4 &&
+		    b == bar && o == off) {
+			snprintf(name, len, "%s.%s", blk, reg);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Print the formatted lines of the trace text read from @fd. */
-static void apc_trace_print(int fd, FILE *out, bool stream)
+static void apc_trace_print(int fd, FILE *out, bool stream, const char *regs)
 {
 	FILE *f = fdopen(fd, "r");
-	char *line = NULL, buf[256];
+	char *line = NULL, buf[256], name[160];
+	unsigned long long off;
+	unsigned int bar;
 	size_t cap = 0;
 
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
+		const char *ev;
+
 		if (line[0] == '#' || apc_trace_format(line, buf, sizeof(buf)))
 			continue;
-		fprintf(out, "%s\n", buf);
+		ev = strstr(line, " bar=");
+		if (regs && (strstr(line, "aperture_io_read:") ||
+			     strstr(line, "aperture_io_write:")) && ev &&
+		    sscanf(ev, " bar=%u off=%llx", &bar, &off) == 2 &&
+		    apc_trace_name(regs, bar, off, name, sizeof(name)))
+			fprintf(out, "%s %s\n", buf, name);
+		else
+			fprintf(out, "%s\n", buf);
 		if (stream)
 			fflush(out);
 	}
@@ -131,8 +167,10 @@ static void apc_on_signal(int sig)
 	apc_stop = sig;
 }
 
-int apc_trace(const char *slot, char **cmd, FILE *out)
+int apc_trace(struct aperture *ap, char **cmd, FILE *out)
 {
+	const char *slot = ap ? aperture_slot(ap) : NULL;
+	char *regs = NULL;
 	char inst[APERTURE_PATH_MAX], filter[128], path[APERTURE_PATH_MAX + 16];
 	struct sigaction sa = { 0 };
 	const char *root = NULL;
@@ -160,6 +198,9 @@ int apc_trace(const char *slot, char **cmd, FILE *out)
 			strerror(errno), aperture_errno_name(errno));
 		return AP_EXIT_ACCESS;
 	}
+	/* Names first: reading the listing reads registers, untraced. */
+	if (ap && aperture_snapshot(ap, &regs))
+		regs = NULL;
 	ret = 0;
 	if (slot) {
 		unsigned int dom, bus, dev, fn;
@@ -176,6 +217,7 @@ int apc_trace(const char *slot, char **cmd, FILE *out)
 		fprintf(stderr, "aperture: trace: enabling events in %s: %s "
 			"(%s)\n", inst, strerror(-ret), aperture_errno_name(ret));
 		rmdir(inst);
+		free(regs);
 		return AP_EXIT_ACCESS;
 	}
 	/* No SA_RESTART: a signal ends the read of trace_pipe. */
@@ -199,7 +241,8 @@ int apc_trace(const char *slot, char **cmd, FILE *out)
 			;
 		apc_put(inst, "events/aperture_io/enable", "0");
 		snprintf(path, sizeof(path), "%s/trace", inst);
-		apc_trace_print(open(path, O_RDONLY | O_CLOEXEC), out, false);
+		apc_trace_print(open(path, O_RDONLY | O_CLOEXEC), out, false,
+				regs);
 		status = WIFEXITED(status) ? WEXITSTATUS(status) :
 					     128 + WTERMSIG(status);
 	} else {
@@ -207,10 +250,11 @@ int apc_trace(const char *slot, char **cmd, FILE *out)
 
 		snprintf(path, sizeof(path), "%s/trace_pipe", inst);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		apc_trace_print(fd, out, true);
+		apc_trace_print(fd, out, true, regs);
 		apc_put(inst, "events/aperture_io/enable", "0");
 	}
 	fflush(out);
+	free(regs);
 	if (rmdir(inst))
 		fprintf(stderr, "aperture: trace: rmdir %s: %s\n", inst,
 			strerror(errno));

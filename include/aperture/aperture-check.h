@@ -22,7 +22,9 @@
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <aperture/aperture.h>
@@ -90,6 +92,61 @@ static inline int aperture_check_wait(struct aperture *ap, int bar,
 	return ret;
 }
 
+/* @v written as @like is written: "0x" and as many digits, or decimal. */
+static inline void aperture_check_like(const char *like, uint64_t v,
+				       char *buf, size_t len)
+{
+	if (!strncmp(like, "0x", 2))
+		snprintf(buf, len, "0x%0*" PRIx64, (int)strlen(like + 2), v);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+/* The message for a named register or field against @want. */
+static inline int aperture_check_reg_eq(struct aperture *ap,
+					const char *name, uint64_t want,
+					char *msg, size_t len)
+{
+	char got[64], exp[32], *end;
+	int ret = aperture_reg_read_text(ap, name, got, sizeof(got));
+
+	if (ret) {
+		snprintf(msg, len, "%s %s: read failed: %s (%s)",
+			 aperture_slot(ap), name, strerror(-ret),
+			 aperture_errno_name(ret));
+		return ret;
+	}
+	if (strtoull(got, &end, 0) == want && !*end)
+		return 0;
+	aperture_check_like(got, want, exp, sizeof(exp));
+	snprintf(msg, len, "%s %s: expected %s, got %s", aperture_slot(ap),
+		 name, exp, got);
+	return 1;
+}
+
+static inline int aperture_check_reg_wait(struct aperture *ap,
+					  const char *name, uint64_t want,
+					  unsigned int timeout_ms, char *msg,
+					  size_t len)
+{
+	uint64_t last = 0;
+	int ret = aperture_reg_wait(ap, name, want, timeout_ms, &last);
+	bool field = strchr(strchr(name, '.') ? strchr(name, '.') + 1 : "",
+			    '.') != NULL;
+
+	if (ret == -ETIMEDOUT)
+		snprintf(msg, len, field ?
+			 "%s %s: expected %" PRIu64 " within %u ms, last value "
+			 "%" PRIu64 : "%s %s: expected 0x%" PRIx64 " within %u "
+			 "ms, last value 0x%" PRIx64, aperture_slot(ap), name,
+			 want, timeout_ms, last);
+	else if (ret)
+		snprintf(msg, len, "%s %s: read failed: %s (%s)",
+			 aperture_slot(ap), name, strerror(-ret),
+			 aperture_errno_name(ret));
+	return ret;
+}
+
 /* Register @off (@width bytes) of BAR @bar reads @want. */
 #define ck_assert_aperture_eq(ap, bar, off, width, want)                     \
 	do {                                                                 \
@@ -121,6 +178,36 @@ static inline int aperture_check_wait(struct aperture *ap, int bar,
 						   (width), (mask), (want),  \
 						   (timeout_ms), ap_msg_,    \
 						   sizeof(ap_msg_)),         \
+			      "%s", ap_msg_);                                \
+	} while (0)
+
+/* The named register or field (BLOCK.REGISTER[.FIELD]) reads @want. */
+#define ck_assert_aperture_reg_eq(ap, name, want)                            \
+	do {                                                                 \
+		char ap_msg_[256];                                           \
+		ck_assert_msg(!aperture_check_reg_eq((ap), (name), (want),   \
+						     ap_msg_,                \
+						     sizeof(ap_msg_)),       \
+			      "%s", ap_msg_);                                \
+	} while (0)
+
+/* Writing @val to the named register or field succeeds. */
+#define ck_assert_aperture_reg_write(ap, name, val)                          \
+	do {                                                                 \
+		int ap_ret_ = aperture_reg_write((ap), (name), (val));       \
+		ck_assert_msg(!ap_ret_, "%s %s: write failed: %s (%s)",      \
+			      aperture_slot(ap), (name), strerror(-ap_ret_), \
+			      aperture_errno_name(ap_ret_));                 \
+	} while (0)
+
+/* The named register or field comes to read @want within @timeout_ms. */
+#define ck_assert_aperture_reg_wait(ap, name, want, timeout_ms)              \
+	do {                                                                 \
+		char ap_msg_[256];                                           \
+		ck_assert_msg(!aperture_check_reg_wait((ap), (name), (want), \
+						       (timeout_ms),         \
+						       ap_msg_,              \
+						       sizeof(ap_msg_)),     \
 			      "%s", ap_msg_);                                \
 	} while (0)
 
