@@ -315,6 +315,66 @@ START_TEST(trace_refusals_and_mmap)
 }
 END_TEST
 
+/* ---- registers by name: a mount with the shipped descriptions ---------- */
+
+#define RM	"/tmp/ap-regs"
+#define APR	AP " -m " RM
+
+static void mount_regs(struct fs_mount *m)
+{
+	const char *src = getenv("APERTURE_SRC");
+
+	ck_assert_msg(src, "APERTURE_SRC is not set (run in tests/vm/run)");
+	fs_mount(m, RM, fs_path("regs=%s/regs", src));
+}
+
+START_TEST(named_on_devices)
+{
+	struct fs_mount m;
+
+	need_mount();
+	mount_regs(&m);
+	fs_expect("0x010000ed\n1\n", APR " " EDU " edu.IDENT edu.IDENT.MAJOR");
+	fs_expect("0xedcba987\n", APR " " EDU " edu.LIVENESS=0x12345678 "
+		  "edu.LIVENESS");
+	/* The factorial by name, with a named wait on STATUS. */
+	fs_expect("", APR " " EDU " edu.FACTORIAL=5");
+	ap_expect(0, "", AP " wait -m " RM " " EDU " edu.STATUS.COMPUTING=0 "
+		  "--timeout 2s 2>&1");
+	fs_expect("0x00000078\n", APR " " EDU " edu.FACTORIAL");
+	ap_expect(124, "aperture: 0000:00:04.0 edu.IDENT.MAJOR: timed out "
+		  "after 50 ms waiting for 2; last value 1\n",
+		  AP " wait -m " RM " " EDU " -t 50ms edu.IDENT.MAJOR=2 2>&1");
+	/* 16-bit DISPI registers by name. */
+	fs_expect("0xb0c5\n0x0280\n",
+		  APR " -d 1234:1111 dispi.ID dispi.XRES=640 dispi.XRES");
+	ap_expect(1, "aperture: 0000:00:04.0 edu.STATUS.IRQ_ENABLE: write: "
+		  "Invalid argument (EINVAL): regs/edu/STATUS.IRQ_ENABLE: '2': "
+		  "does not fit in 1 bit\n",
+		  APR " " EDU " edu.STATUS.IRQ_ENABLE=2 2>&1");
+	/* dump, then diff after two writes. */
+	fs_expect("", APR " " EDU " edu.STATUS=0 edu.LIVENESS=0x12345678");
+	fs_expect("", AP " dump -m " RM " " EDU " > /tmp/before.txt");
+	fs_expect("bar0 0x00000000 edu IDENT 0x010000ed MAGIC=237 MINOR=0 "
+		  "MAJOR=1\nbar0 0x00000004 edu LIVENESS 0xedcba987\n",
+		  "head -n 2 /tmp/before.txt");
+	fs_expect("", APR " " EDU " edu.STATUS.IRQ_ENABLE=1 edu.LIVENESS=0");
+	fs_expect("", AP " dump -m " RM " " EDU " > /tmp/after.txt");
+	ap_expect(1, "edu.LIVENESS 0xedcba987 -> 0xffffffff\n"
+		  "edu.STATUS 0x00000000 -> 0x00000080: IRQ_ENABLE 0 -> 1\n",
+		  AP " diff /tmp/before.txt /tmp/after.txt");
+	/* The trace names the registers it knows. */
+	fs_expect("read 0000:00:04.0 bar0 0x20.l -> 0x00000080 edu.STATUS\n"
+		  "write 0000:00:04.0 bar0 0x20.l=0x00000000 edu.STATUS\n"
+		  "write 0000:00:04.0 bar0 0x4.l=0x00000001 edu.LIVENESS\n"
+		  "read 0000:00:04.0 bar0 0x0.l -> 0x010000ed edu.IDENT\n",
+		  TRACEFS AP " trace -m " RM " " EDU " -- " APR " " EDU
+		  " edu.STATUS.IRQ_ENABLE=0 edu.LIVENESS=1 bar0 0x0.l "
+		  "| grep -v -e '^open ' -e '^0x'");
+	fs_umount(&m);
+}
+END_TEST
+
 /* ---- the example, built from the staged install ----------------------- */
 
 START_TEST(example_edu_suite)
@@ -365,6 +425,11 @@ Suite *aperture_suite(void)
 	tc = tcase_create("trace");
 	tcase_add_test(tc, trace_shows_a_script_in_order);
 	tcase_add_test(tc, trace_refusals_and_mmap);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("named");
+	tcase_add_test(tc, named_on_devices);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
