@@ -128,6 +128,7 @@ demo:
 bench:
 	tests/setup
 	tests/bench/run
+	tests/bench/client-run
 
 install: user install-client
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs

@@ -97,3 +97,9 @@ $(B)/tests/vm/check_aperture: tests/vm/check_aperture.c tests/check_main.c \
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=aperture_suite \
 		-DVM_SUITE -o $@ $< tests/check_main.c -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
+
+# Issue 13's benchmark program (tests/bench/client-run runs it in guests).
+$(B)/tests/bench/client-bench: tests/bench/client-bench.c $(APLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib'
