@@ -6,6 +6,7 @@
  * the last value, info lines, and the Check helpers' failure messages.
  * The same calls on real devices are in tests/vm/check_aperture.c.
  */
+#include <dlfcn.h>
 #include <signal.h>
 #include <time.h>
 
@@ -325,6 +326,28 @@ START_TEST(check_assert_fails_with_message)
 }
 END_TEST
 
+/* The shared library exports the API and nothing of lib/internal.h. */
+START_TEST(exports_only_the_api)
+{
+	char self[512], path[600];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	void *h;
+
+	ck_assert_int_gt(n, 0);
+	self[n] = 0;
+	snprintf(path, sizeof(path), "%s/../../lib/libaperture.so.0",
+		 dirname(self));
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	ck_assert_msg(h, "%s", dlerror());
+	ck_assert_ptr_nonnull(dlsym(h, "aperture_open"));
+	ck_assert_ptr_nonnull(dlsym(h, "aperture_wait"));
+	ck_assert_ptr_nonnull(dlvsym(h, "aperture_read", "LIBAPERTURE_0"));
+	ck_assert_ptr_null(dlsym(h, "apl_bar_get"));
+	ck_assert_ptr_null(dlsym(h, "apl_reg_path"));
+	dlclose(h);
+}
+END_TEST
+
 Suite *client_lib_suite(void);
 
 Suite *client_lib_suite(void)
@@ -356,6 +379,10 @@ Suite *client_lib_suite(void)
 	tc = tcase_create("mapping");
 	tcase_add_checked_fixture(tc, lib_setup, lib_teardown);
 	tcase_add_test(tc, map_plain_file_and_why_not);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exports");
+	tcase_add_test(tc, exports_only_the_api);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check_helpers");
