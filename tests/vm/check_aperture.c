@@ -68,9 +68,8 @@ START_TEST(edu_write_update_range)
 	fs_expect("00000000: 010000ed 41520055 00000078           ....U.RAx...\n",
 		  AP " " EDU " bar0 0x0+0xc.l");
 	/* Raw: the bytes, as od shows them. */
-	fs_expect("0000000 ed 00 00 01 55 00 52 41\n0000010\n",
-		  AP " -r " EDU " bar0 0x0+8 | od -An -tx1 -Ax -v | "
-		  "sed 's/^ /0000000 /;$a0000010' | head -c 40; echo");
+	fs_expect(" ed 00 00 01 55 00 52 41\n",
+		  AP " -r " EDU " bar0 0x0+8 | od -An -tx1 -v");
 	fs_expect("", AP " -q " EDU " bar0 0x0.l 0x0+0x10");
 }
 END_TEST
@@ -159,10 +158,10 @@ START_TEST(ivshmem_widths_and_host)
 	ck_assert_mem_eq(host, "\xef\xcd\xab\x89\x67\x45\x23\x01"
 			 "\x11\x22\x33\x44\x55\x66\x77\x88", 16);
 	fs_expect("00000000: 0123456789abcdef 8877665544332211  "
-		  "..g.#..\"3DUfw.\n",
+		  "....gE#..\"3DUfw.\n",
 		  AP " " SHM " bar2 0x0+0x10.q");
 	fs_expect("00000000: cdef 89ab 4567 0123 2211 4433 6655 8877  "
-		  "..g.#..\"3DUfw.\n",
+		  "....gE#..\"3DUfw.\n",
 		  AP " " SHM " bar2 0x0+0x10.w");
 	/* RMW of the host-visible bytes: only the mask's bits change. */
 	fs_expect("0x8877ff55\n",
