@@ -6,6 +6,7 @@
  *   main.c  module init and exit, the pseudo file system
  *   ctl.c   the control node /dev/aperture_io and its ioctls
  *   bar.c   per-BAR state, its kernel windows and the PCI bus notifier
+ *   policy.c  strict devmem: whose BAR it is
  *   desc.c  the BAR descriptor: open, release, llseek, ioctl, setattr
  *   xfer.c  the data path: read_iter and write_iter
  *   mmap.c  mmap and its page faults
@@ -41,6 +42,9 @@
 #define APERTURE_FS_MAGIC	0x41504552	/* "APER" */
 #define APERTURE_BOUNCE_STACK	256		/* on-stack bounce buffer */
 
+/* What a BAR has said once already (aperture_bar.logged). */
+#define APERTURE_LOGGED_DECODING	0	/* decoding is off */
+
 /* How the kernel reaches a BAR. */
 enum aperture_kind {
 	APERTURE_KIND_WC,	/* memory, io_mapping, write-combining */
@@ -68,6 +72,8 @@ struct aperture_bar {
 	bool dead;			/* device removed: ENODEV, SIGBUS */
 	struct io_mapping *wc;		/* KIND_WC */
 	void __iomem *base;		/* KIND_UC: whole BAR; KIND_IO: ports */
+
+	unsigned long logged;		/* APERTURE_LOGGED_* bits */
 
 	struct mutex handles_lock;	/* protects handles */
 	struct list_head handles;	/* aperture_handle.node */
@@ -118,13 +124,21 @@ struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 				      unsigned int index, u32 want);
 void aperture_bar_put(struct aperture_bar *bar);
+int aperture_bar_usable(struct aperture_bar *bar);
 int aperture_bar_begin(struct aperture_bar *bar);
 void aperture_bar_end(struct aperture_bar *bar);
 int aperture_notifier_register(void);
 void aperture_notifier_unregister(void);
 
+/* policy.c: strict devmem */
+bool aperture_strict(void);
+void aperture_policy_init(void);
+int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
+			 u32 bar_flags, u64 start, u64 size);
+
 /* desc.c: the BAR descriptor */
 extern const struct file_operations aperture_bar_fops;
+extern const struct inode_operations aperture_bar_iops;
 void aperture_handle_free(struct aperture_handle *h);
 void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
 		   u32 bar_flags, u32 memtype, u32 width);

@@ -18,9 +18,11 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/notifier.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 
 #include "aperture.h"
+#include "compat.h"
 
 /* Protects aperture_bars and every bar->node. */
 DEFINE_MUTEX(aperture_lock);
@@ -60,6 +62,7 @@ static void aperture_bar_release(struct kref *kref)
 	list_del_init(&bar->node);
 	mutex_unlock(&aperture_lock);
 	aperture_bar_unmap(bar);
+	pm_runtime_put(&bar->pdev->dev);
 	pci_dev_put(bar->pdev);
 	kfree(bar);
 }
@@ -119,9 +122,35 @@ struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 	return NULL;
 }
 
+/*
+ * Whether the kernel windows got the memory type asked for: -EBUSY if
+ * another mapping of the range imposed its own (see compat.h).
+ */
+static int aperture_bar_type_check(struct aperture_bar *bar,
+				   struct pci_dev *pdev)
+{
+	bool want_wc = bar->kind == APERTURE_KIND_WC, wc;
+
+	if (bar->kind == APERTURE_KIND_IO)
+		return 0;
+	wc = want_wc ? aperture_io_mapping_is_wc(bar->wc) :
+		aperture_kmap_is_wc(bar->base);
+	if (wc == want_wc)
+		return 0;
+	ap_info(pdev, bar->index,
+		"another mapping of its range is %s, refusing %s: unmap it first (sysfs resource%u%s?)\n",
+		wc ? "write-combining" : "not write-combining",
+		want_wc ? "write-combining" : "uncached", bar->index,
+		wc ? "_wc" : "");
+	return -EBUSY;
+}
+
 /* Maps a fresh BAR's kernel windows. */
 static int aperture_bar_map(struct aperture_bar *bar)
 {
+	/* ioremap() and io_mapping take an unsigned long size. */
+	if (bar->size > ULONG_MAX)
+		return -EFBIG;
 	switch (bar->kind) {
 	case APERTURE_KIND_WC:
 		bar->wc = io_mapping_create_wc(bar->start, bar->size);
@@ -193,14 +222,38 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		bar->kind = APERTURE_KIND_WC;
 	else
 		bar->kind = APERTURE_KIND_UC;
-	err = aperture_bar_map(bar);
-	if (err)
+	/*
+	 * The device stays resumed while any descriptor or mapping of the
+	 * BAR exists (the state lives exactly that long), as VFIO keeps it
+	 * around its accesses.
+	 */
+	err = pm_runtime_resume_and_get(&pdev->dev);
+	if (err < 0) {
+		ap_info(pdev, index, "cannot resume the device (%d), refusing\n",
+			err);
 		goto err_free_bar;
+	}
+	err = aperture_bar_map(bar);
+	if (err == -EFBIG)
+		ap_info(pdev, index, "%llu bytes, too large to map on this kernel, refusing\n",
+			bar->size);
+	else if (err)
+		ap_info(pdev, index, "cannot map its %llu bytes (%d), refusing\n",
+			bar->size, err);
+	if (err)
+		goto err_put_pm;
+	err = aperture_bar_type_check(bar, pdev);
+	if (err)
+		goto err_unmap_bar;
 	bar->pdev = pci_dev_get(pdev);
 	list_add(&bar->node, &aperture_bars);
 	mutex_unlock(&aperture_lock);
 	return bar;
 
+err_unmap_bar:
+	aperture_bar_unmap(bar);
+err_put_pm:
+	pm_runtime_put(&pdev->dev);
 err_free_bar:
 	kfree(bar);
 out_unlock:
@@ -209,18 +262,48 @@ out_unlock:
 }
 
 /*
+ * Whether the device answers at the BAR now; bar->lock held.  -ENODEV
+ * once the BAR is dead; -EIO while its channel is offline (AER recovery)
+ * or its decoding (PCI_COMMAND_MEMORY or _IO) is off, where reads would
+ * give nothing the device said.  Says once how to enable decoding.
+ */
+int aperture_bar_usable(struct aperture_bar *bar)
+{
+	struct pci_dev *pdev = bar->pdev;
+	u16 bit = bar->kind == APERTURE_KIND_IO ? PCI_COMMAND_IO :
+		PCI_COMMAND_MEMORY;
+	u16 cmd = 0;
+
+	if (bar->dead)
+		return -ENODEV;
+	if (pci_channel_offline(pdev))
+		return -EIO;
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (cmd & bit) {
+		clear_bit(APERTURE_LOGGED_DECODING, &bar->logged);
+		return 0;
+	}
+	if (!test_and_set_bit(APERTURE_LOGGED_DECODING, &bar->logged))
+		pci_info(pdev, KBUILD_MODNAME ": BAR %u: %s decoding is off, refusing accesses with EIO: enable it with 'setpci -s %s COMMAND=%x:%x' (or bind its driver)\n",
+			 bar->index, bit == PCI_COMMAND_IO ? "I/O" : "memory",
+			 pci_name(pdev), bit, bit);
+	return -EIO;
+}
+
+/*
  * Starts an access of one page window: takes bar->lock for reading.
- * -EINTR on a fatal signal, -ENODEV once the BAR is dead.
+ * -EINTR on a fatal signal, else what aperture_bar_usable() says.
  */
 int aperture_bar_begin(struct aperture_bar *bar)
 {
+	int err;
+
 	if (down_read_killable(&bar->lock))
 		return -EINTR;
-	if (bar->dead) {
+	err = aperture_bar_usable(bar);
+	if (err)
 		up_read(&bar->lock);
-		return -ENODEV;
-	}
-	return 0;
+	return err;
 }
 
 void aperture_bar_end(struct aperture_bar *bar)
@@ -273,7 +356,10 @@ static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
 	}
 }
 
-/* Bus notifier: kills the BARs of a function that is being removed. */
+/*
+ * Bus notifier: kills the BARs of a function that is being removed, and
+ * under strict devmem those of a function a driver is binding to.
+ */
 static int aperture_pci_notify(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
@@ -283,6 +369,11 @@ static int aperture_pci_notify(struct notifier_block *nb,
 	case BUS_NOTIFY_DEL_DEVICE:
 	case BUS_NOTIFY_REMOVED_DEVICE:
 		aperture_kill_dev(pdev, "device removed");
+		return NOTIFY_OK;
+	case BUS_NOTIFY_BIND_DRIVER:
+		/* Strict devmem: a driver claiming the device revokes us. */
+		if (aperture_strict())
+			aperture_kill_dev(pdev, "a driver is binding (strict devmem)");
 		return NOTIFY_OK;
 	}
 	return NOTIFY_DONE;

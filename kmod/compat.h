@@ -45,6 +45,13 @@ static inline void aperture_vm_flags_set(struct vm_area_struct *vma,
 #define APERTURE_FMODE_PSEUDO (FMODE_PREAD | FMODE_PWRITE | \
 			       APERTURE_FMODE_LSEEK | FMODE_CAN_ODIRECT)
 
+/* 6.3 replaced the user_namespace argument of inode operations. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define aperture_idmap user_namespace
+#else
+#define aperture_idmap mnt_idmap
+#endif
+
 /* 6.6 hid the inode time stamps behind accessors. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
 static inline void aperture_inode_init_ts(struct inode *inode)
@@ -95,6 +102,44 @@ static inline void aperture_raw_writeq(u64 v, volatile void __iomem *a)
 	__raw_writel((u32)v, a);
 	__raw_writel((u32)(v >> 32), a + 4);
 }
+#endif
+
+/*
+ * Whether a kernel window is write-combining in fact.  On x86, PAT gives
+ * ioremap_wc() or ioremap() of a range that something else already maps
+ * (a sysfs resourceN or resourceN_wc mapping, a driver's window) that
+ * other mapping's type instead of the one asked for, silently
+ * (memtype_reserve() adopts the existing type).  Other architectures have
+ * no such tracking: the type asked for is the type in force.
+ */
+#ifdef CONFIG_X86
+#include <asm/pgtable.h>
+
+static inline bool aperture_prot_is_wc(unsigned long flags)
+{
+	unsigned long mask = _PAGE_PWT | _PAGE_PCD;
+
+	return (flags & mask) ==
+		(pgprot_val(pgprot_writecombine(__pgprot(0))) & mask);
+}
+
+static inline bool aperture_kmap_is_wc(const volatile void __iomem *addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)addr, &level);
+
+	return pte && aperture_prot_is_wc(pte_flags(*pte));
+}
+
+#ifdef CONFIG_HAVE_ATOMIC_IOMAP
+/* 32-bit highmem: windows are made per access with the reserved prot. */
+#define aperture_io_mapping_is_wc(m) aperture_prot_is_wc(pgprot_val((m)->prot))
+#else
+#define aperture_io_mapping_is_wc(m) aperture_kmap_is_wc((m)->iomem)
+#endif
+#else
+#define aperture_kmap_is_wc(addr) false
+#define aperture_io_mapping_is_wc(m) true
 #endif
 
 #endif /* APERTURE_COMPAT_H */

@@ -35,26 +35,16 @@ static void aperture_policy(u32 flags, u32 bar_flags, u32 memtype,
 		split->width = 8;
 		split->bulk = 1;
 		*width = APERTURE_IO_WIDTH_AUTO;
+	} else if (bar_flags & APERTURE_IO_BAR_IO) {
+		/* Ports: each access at the width asked for, up to 32 bits. */
+		split->mode = APERTURE_SPLIT_NATURAL;
+		split->width = 4;
+		*width = APERTURE_IO_WIDTH_AUTO;
 	} else {
 		split->mode = APERTURE_SPLIT_REG32;
 		split->width = 4;
 		*width = APERTURE_IO_WIDTH_32;
 	}
-}
-
-/* walk_iomem_res_desc() callback: any hit is an exclusive region. */
-static int aperture_exclusive_hit(struct resource *res, void *arg)
-{
-	return 1;
-}
-
-/* Whether the kernel marked part of a memory BAR exclusive. */
-static bool aperture_bar_exclusive(u64 start, u64 size)
-{
-	return walk_iomem_res_desc(IORES_DESC_NONE,
-				   IORESOURCE_MEM | IORESOURCE_EXCLUSIVE,
-				   start, start + size - 1, NULL,
-				   aperture_exclusive_hit) > 0;
 }
 
 /* Links h into bar's handles, unless bar died meanwhile: -ENODEV. */
@@ -119,6 +109,7 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	inode->i_mode = S_IFREG | 0600;
 	inode->i_uid = current_fsuid();
 	inode->i_gid = current_fsgid();
+	inode->i_op = &aperture_bar_iops;
 	inode->i_fop = &aperture_bar_fops;
 	inode->i_private = h;
 	i_size_write(inode, bar->size);
@@ -222,6 +213,19 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		goto out_put_pdev;
 	}
 
+	/*
+	 * Write-combining allows speculative and merged reads, which a
+	 * read-to-clear register cannot take: only prefetchable BARs (as
+	 * sysfs offers resourceN_wc only for those).
+	 */
+	if (want == APERTURE_IO_MEMTYPE_WC &&
+	    !(bar_flags & APERTURE_IO_BAR_PREFETCH)) {
+		ap_info(pdev, arg->bar,
+			"write-combining is only for prefetchable BARs, refusing: use uncached\n");
+		ret = -EINVAL;
+		goto out_put_pdev;
+	}
+
 	if (!open) {
 		mutex_lock(&aperture_lock);
 		bar = aperture_bar_find(pdev, arg->bar);
@@ -242,21 +246,20 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		ap_warn(pdev, arg->bar, "kernel is locked down, refusing\n");
 		goto out_put_pdev;
 	}
-	if ((bar_flags & APERTURE_IO_BAR_MEM) &&
-	    aperture_bar_exclusive(start, size)) {
-		ap_warn(pdev, arg->bar,
-			"a driver holds it exclusively, refusing: unbind that driver first\n");
-		ret = -EBUSY;
-		goto out_put_pdev;
-	}
-
+	/* No driver binds (and revokes) between the check and the open. */
+	device_lock(&pdev->dev);
+	ret = aperture_claim_check(pdev, arg->bar, bar_flags, start, size);
+	if (ret)
+		goto out_unlock_dev;
 	bar = aperture_bar_get(pdev, arg->bar, want);
 	if (IS_ERR(bar)) {
 		ret = PTR_ERR(bar);
-		goto out_put_pdev;
+		goto out_unlock_dev;
 	}
 	ret = aperture_open_fd(bar, arg, uarg);
 	aperture_bar_put(bar);
+out_unlock_dev:
+	device_unlock(&pdev->dev);
 out_put_pdev:
 	if (open && ret >= 0)
 		trace_aperture_io_open(pdev, arg->bar, ret);

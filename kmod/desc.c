@@ -8,8 +8,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -107,6 +109,39 @@ static long aperture_bar_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
+ * What an open of the inode by path must pass: no write access on a
+ * read-only descriptor, CAP_SYS_RAWIO (of the opener's credentials, which
+ * for FUSE passthrough are the daemon's) and no lockdown, as at
+ * APERTURE_IO_OPEN.
+ */
+static int aperture_reopen_check(struct aperture_handle *h, struct file *file)
+{
+	struct pci_dev *pdev = h->bar->pdev;
+	unsigned int index = h->bar->index;
+
+	if (h->rdonly && (file->f_mode & FMODE_WRITE)) {
+		ap_info(pdev, index, "re-open for writing of a read-only descriptor, refusing\n");
+		return -EACCES;
+	}
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO)) {
+		ap_info(pdev, index, "re-open needs CAP_SYS_RAWIO, refusing\n");
+		return -EPERM;
+	}
+	if (security_locked_down(LOCKDOWN_PCI_ACCESS)) {
+		ap_warn(pdev, index, "kernel is locked down, refusing re-open\n");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A descriptor's size, mode and owner never change. */
+static int aperture_bar_setattr(struct aperture_idmap *idmap,
+				struct dentry *dentry, struct iattr *attr)
+{
+	return -EPERM;
+}
+
+/*
  * Open of the inode by path, as FUSE passthrough does (backing_file_open
  * through inode->i_fop): the handle is in i_private and alive, since the
  * file being re-opened holds it.
@@ -114,10 +149,17 @@ static long aperture_bar_ioctl(struct file *file, unsigned int cmd,
 static int aperture_bar_open(struct inode *inode, struct file *file)
 {
 	struct aperture_handle *h = inode->i_private;
+	int err;
 
 	/* Every file closed already: the handle is on its way out. */
 	if (!h || !kref_get_unless_zero(&h->files))
 		return -ENODEV;
+	/* A re-open gains nothing the descriptor did not have. */
+	err = aperture_reopen_check(h, file);
+	if (err) {
+		kref_put(&h->files, aperture_files_release);
+		return err;
+	}
 	file->private_data = h;
 	file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
@@ -130,6 +172,10 @@ static int aperture_bar_release_file(struct inode *inode, struct file *file)
 	kref_put(&h->files, aperture_files_release);
 	return 0;
 }
+
+const struct inode_operations aperture_bar_iops = {
+	.setattr = aperture_bar_setattr,
+};
 
 const struct file_operations aperture_bar_fops = {
 	.owner = THIS_MODULE,

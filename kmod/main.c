@@ -114,6 +114,7 @@ static int __init aperture_init(void)
 {
 	int err;
 
+	aperture_policy_init();
 	err = aperture_notifier_register();
 	if (err)
 		return err;

@@ -2,7 +2,9 @@
  * check_harness.c - the guest the runner boots is the one the other suites
  * count on: the four test devices with the BARs DESIGN.md lists (read from
  * the guest's sysfs, as the kernel enumerated them), the host's ivshmem
- * file shared with BAR2, and monitor commands asked of the host.
+ * file shared with BAR2, monitor commands asked of the host, and the
+ * kernel's own drivers loadable with modprobe (tests/vm/suites adds an
+ * e1000e NIC at 00:07.0 for that).
  */
 #include <check.h>
 #include <errno.h>
@@ -197,6 +199,56 @@ START_TEST(test_screendump)
 }
 END_TEST
 
+/* The driver bound to a PCI function, "" if none. */
+static void bound_driver(const char *addr, char *name, size_t len)
+{
+	char path[128], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
+}
+
+/* modprobe finds the kernel's own e1000e in /lib/modules/<release>, loads
+ * it with its dependencies, and it binds the NIC, which had no driver. */
+START_TEST(test_modprobe_binds)
+{
+	char drv[64];
+
+	check_device("0000:00:07.0", 0x8086, 0x10d3, NULL, 0);
+	bound_driver("0000:00:07.0", drv, sizeof(drv));
+	ck_assert_str_eq(drv, "");
+	ck_assert_int_eq(system("modprobe e1000e"), 0);
+	bound_driver("0000:00:07.0", drv, sizeof(drv));
+	ck_assert_str_eq(drv, "e1000e");
+}
+END_TEST
+
+/* The drivers other suites bind (nvme, bochs-drm) resolve in the tree:
+ * a dry run prints the insmod of the file it would load. */
+START_TEST(test_modprobe_resolves)
+{
+	static const char *const mods[] = { "nvme", "bochs" };
+	char cmd[128], want[64], line[512], found[512] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "modprobe --dry-run --show-depends %s",
+		 mods[_i]);
+	snprintf(want, sizeof(want), "/%s.ko", mods[_i]);
+	p = popen(cmd, "r");
+	ck_assert(p);
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, want))
+			snprintf(found, sizeof(found), "%s", line);
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(!strncmp(found, "insmod /lib/modules/", 20),
+		      "modprobe %s: no insmod of %s under /lib/modules",
+		      mods[_i], want);
+}
+END_TEST
+
 Suite *harness_suite(void);
 
 Suite *harness_suite(void)
@@ -216,6 +268,12 @@ Suite *harness_suite(void)
 	tcase_add_test(tc, test_ivshmem_host_file);
 	tcase_add_test(tc, test_qmp);
 	tcase_add_test(tc, test_screendump);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("drivers");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_modprobe_binds);
+	tcase_add_loop_test(tc, test_modprobe_resolves, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -628,7 +628,7 @@ START_TEST(ioport_testdev)
 	ck_assert_uint_eq(a.bar_flags, APERTURE_IO_BAR_IO);
 	ck_assert_uint_eq(a.memtype, 0);
 	ck_assert_uint_eq(a.size, 256);
-	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_32);
+	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_AUTO);
 	/* Start test 0 of the port BAR: "portio-no-eventfd". */
 	b = 0;
 	ck_assert_int_eq(pwrite(fd, &b, 1, 0), 1);

@@ -6,8 +6,9 @@
  *
  *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_lockdown'
  *
- * A descriptor opened before lockdown keeps working, as an open
- * /dev/mem does: the check is at open.  If the kernel has no lockdown
+ * A descriptor opened before lockdown keeps reading and writing, as an
+ * open /dev/mem does, but cannot be mapped or re-opened any more (sysfs
+ * checks lockdown at mmap too).  If the kernel has no lockdown
  * LSM the test says so and passes (it checks nothing there).
  */
 #include <check.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -28,7 +30,7 @@ START_TEST(lockdown_refuses_open)
 {
 	struct mu_dev edu = mu_find(EDU_ID);
 	struct aperture_io_bar a;
-	char state[128] = { 0 };
+	char state[128] = { 0 }, path[64];
 	int fd, lk, ctl;
 	ssize_t n;
 
@@ -57,6 +59,14 @@ START_TEST(lockdown_refuses_open)
 	close(ctl);
 	/* The descriptor opened before keeps working. */
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	/* No new mapping of it, as sysfs resourceN, and no re-open. */
+	errno = 0;
+	ck_assert(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	ck_assert_int_eq(errno, EPERM);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	errno = 0;
+	ck_assert_int_eq(open(path, O_RDONLY), -1);
+	ck_assert_int_eq(errno, EPERM);
 	close(fd);
 }
 END_TEST

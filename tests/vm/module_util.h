@@ -327,4 +327,23 @@ static inline const char *mu_klog_bad(char *line, size_t len)
 	return found;
 }
 
+/* How many lines of the kernel log since boot contain needle. */
+static inline int mu_klog_count(const char *needle)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	int n, count = 0;
+	char *buf, *p;
+
+	if (size <= 0)
+		return -1;
+	buf = malloc((size_t)size + 1);
+	ck_assert_ptr_nonnull(buf);
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	buf[n < 0 ? 0 : n] = 0;
+	for (p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		count++;
+	free(buf);
+	return count;
+}
+
 #endif /* MODULE_UTIL_H */

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy.c - whose BAR it is: the strict-devmem rule of the kernel the
+ * module runs on, applied the way sysfs resourceN and /dev/mem apply it.
+ *
+ *  - A region a driver holds exclusively (IORESOURCE_EXCLUSIVE, as
+ *    pci_request_region_exclusive() makes) is refused, always.
+ *  - Under CONFIG_IO_STRICT_DEVMEM (Debian's kernels), unless the kernel
+ *    runs with iomem=relaxed: a BAR of a function with a driver bound, or
+ *    with a busy region (a driver's request_mem_region()) inside it, is
+ *    refused with EBUSY naming the driver, and a driver binding later
+ *    kills the open descriptors and mappings (bar.c).
+ *  - The module parameter beside_drivers=1 allows access beside a bound
+ *    driver (lab use), logged once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/ioport.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "aperture.h"
+
+static bool beside_drivers;
+module_param(beside_drivers, bool, 0644);
+MODULE_PARM_DESC(beside_drivers,
+		 "open BARs that a driver has claimed (default: refuse them, as sysfs resourceN does under CONFIG_IO_STRICT_DEVMEM)");
+
+/* iomem=relaxed on the kernel command line (read at load). */
+static bool iomem_relaxed;
+
+/* The opt-in has been used and said so. */
+static unsigned long beside_logged;
+
+/* Whether a driver's claim on a BAR shuts aperture_io out. */
+bool aperture_strict(void)
+{
+	return IS_ENABLED(CONFIG_IO_STRICT_DEVMEM) && !iomem_relaxed &&
+	       !READ_ONCE(beside_drivers);
+}
+
+/*
+ * Reads iomem=relaxed from /proc/cmdline: the kernel keeps its own flag
+ * (strict_iomem_checks) private.  Unreadable: strict.
+ */
+void aperture_policy_init(void)
+{
+	struct file *f;
+	loff_t pos = 0;
+	char *buf, *p;
+	ssize_t n;
+
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return;
+	f = filp_open("/proc/cmdline", O_RDONLY, 0);
+	if (!IS_ERR(f)) {
+		n = kernel_read(f, buf, PAGE_SIZE - 1, &pos);
+		filp_close(f, NULL);
+		for (p = buf; n > 0 && (p = strstr(p, "iomem=relaxed")); p++)
+			if ((p == buf || p[-1] == ' ') &&
+			    (p[13] == ' ' || p[13] == '\n' || !p[13]))
+				iomem_relaxed = true;
+	}
+	kfree(buf);
+	if (iomem_relaxed)
+		pr_info("iomem=relaxed: BARs that drivers claimed can be opened\n");
+}
+
+/* walk_iomem_res_desc() callback: any hit counts. */
+static int aperture_hit(struct resource *res, void *arg)
+{
+	return 1;
+}
+
+/* Whether a resource with all of flags lies in a memory BAR's range. */
+static bool aperture_region_has(u64 start, u64 size, unsigned long flags)
+{
+	return walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM | flags,
+				   start, start + size - 1, NULL,
+				   aperture_hit) > 0;
+}
+
+/*
+ * Whether BAR index of pdev may be opened now: 0, or -EBUSY with one log
+ * line naming who holds it.  Called with the device lock held, so that no
+ * driver binds between this check and the BAR state's creation.
+ */
+int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
+			 u32 bar_flags, u64 start, u64 size)
+{
+	struct device_driver *drv = pdev->dev.driver;
+	bool mem = bar_flags & APERTURE_IO_BAR_MEM;
+	const char *who = drv ? drv->name : NULL;
+
+	if (mem && aperture_region_has(start, size, IORESOURCE_EXCLUSIVE)) {
+		ap_warn(pdev, index,
+			"%s holds it exclusively, refusing: unbind that driver first\n",
+			who ?: "a driver");
+		return -EBUSY;
+	}
+	if (!who && mem && aperture_region_has(start, size, IORESOURCE_BUSY))
+		who = "a driver (its region is busy)";
+	if (!who || !IS_ENABLED(CONFIG_IO_STRICT_DEVMEM))
+		return 0;
+	if (aperture_strict()) {
+		ap_warn(pdev, index,
+			"claimed by %s, refusing (strict devmem): unbind it, or load aperture_io with beside_drivers=1\n",
+			who);
+		return -EBUSY;
+	}
+	if (!test_and_set_bit(0, &beside_logged))
+		ap_warn(pdev, index, "opened beside %s (%s)\n", who,
+			iomem_relaxed ? "iomem=relaxed" : "beside_drivers=1");
+	return 0;
+}

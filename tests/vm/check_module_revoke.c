@@ -1,0 +1,407 @@
+/*
+ * check_module_revoke.c - no mapping outlives its device: rounds of hot
+ * removal of an edu while other processes open, mmap, touch and read it,
+ * in a guest with the edu behind a PCIe root port (this suite's line in
+ * tests/vm/suites):
+ *
+ *   tests/vm/run --no-mount --qemu '-device pcie-root-port,id=rp1,chassis=1,slot=1
+ *       -device edu,id=hotedu,bus=rp1' -- '$B/tests/vm/check_module_revoke'
+ *
+ * Removals: APERTURE_SYSFS_ROUNDS (default 50) of sysfs remove + rescan,
+ * then APERTURE_QMP_ROUNDS (default 3) of QMP device_del (pciehp, about
+ * 5 s each under TCG) + device_add, then a last device_del.  Every
+ * mapping and descriptor a worker made of a function that has gone since
+ * must then be dead (and a process reading the whole BAR one byte per
+ * access all along lets every removal complete): a touch is SIGBUS, pread and mmap are ENODEV, and
+ * no page table entry is left (a read through /proc/self/mem fails).  Afterwards the
+ * module unloads and the kernel log is clean.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aperture_io.h"
+#include "module_util.h"
+
+#define WORKERS		3
+#define SLOTS		16
+
+/* Shared between the parent and the workers. */
+struct shared {
+	volatile int gen;	/* removals completed */
+	volatile int stop;	/* every device of a held slot is gone */
+	volatile unsigned long live_touches, dead_checks, long_reads;
+	char why[WORKERS + 1][160];
+};
+
+static struct shared *sh;
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Touches *p: 1 and the value in *v, or 0 if the touch was SIGBUS. */
+static int touch(volatile uint32_t *p, uint32_t *v)
+{
+	if (sigsetjmp(bus_jmp, 1))
+		return 0;
+	*v = *p;
+	return 1;
+}
+
+/*
+ * Whether this process has a page table entry for the page at p:
+ * /proc/PID/pagemap skips PFN mappings, but a read of /proc/self/mem goes
+ * through the mapping's .access (generic_access_phys), which reads the
+ * BAR through the page table entry if there is one and fails if not.
+ */
+static int pte_present(const void *p)
+{
+	int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	uint32_t v;
+	ssize_t n;
+
+	if (fd < 0)
+		return 1;	/* cannot tell: counts as present, fails */
+	n = pread(fd, &v, 4, (off_t)(uintptr_t)p);
+	close(fd);
+	return n == 4;
+}
+
+struct slot {
+	int fd;
+	volatile uint32_t *map;
+	int gen;		/* sh->gen read before the open */
+};
+
+/* A slot whose device is gone: everything about it must be dead. */
+static const char *check_dead(struct slot *s)
+{
+	uint32_t v = 0;
+	void *m;
+
+	if (s->map && pte_present((const void *)s->map))
+		return "page table entry left to a removed BAR";
+	if (s->map && touch(s->map, &v))
+		return "touch of a removed BAR's mapping was no SIGBUS";
+	if (s->map && pte_present((const void *)s->map))
+		return "a touch after removal mapped the page";
+	errno = 0;
+	if (pread(s->fd, &v, 4, 0) != -1 || errno != ENODEV)
+		return "pread on a removed BAR was not ENODEV";
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, s->fd, 0);
+	if (m != MAP_FAILED || errno != ENODEV)
+		return "mmap on a removed BAR was not ENODEV";
+	return NULL;
+}
+
+static void drop(struct slot *s)
+{
+	if (s->map)
+		munmap((void *)s->map, 4096);
+	close(s->fd);
+	s->fd = -1;
+	s->map = NULL;
+}
+
+/*
+ * Opens, maps, touches and reads the hot edu in a loop.  The last
+ * descriptor and mapping made before a removal (the one most likely to
+ * have raced it: a removal was seen, or the next open failed) goes into a
+ * ring of SLOTS, the others are dropped; each
+ * in the ring is checked once its device is surely gone (two removals
+ * after its open began).  Exits 0, or 1 with sh->why.
+ */
+static void worker(int id, const struct mu_dev *hot)
+{
+	struct slot s[SLOTS], cur = { .fd = -1 }, nw;
+	struct sigaction sa;
+	int i, next = 0, g, stop;
+	const char *why;
+	uint32_t v;
+	void *m;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
+	for (i = 0; i < SLOTS; i++)
+		s[i].fd = -1;
+	for (;;) {
+		stop = sh->stop;
+		g = sh->gen;
+		nw.gen = g;
+		nw.map = NULL;
+		nw.fd = stop ? -1 : mu_try_open(hot, 0, 0, NULL);
+		if (nw.fd < 0)
+			nw.fd = -1;
+		/* cur raced a removal if one was seen or this open failed. */
+		if (cur.fd >= 0 && (cur.gen != g || nw.fd < 0)) {
+			if (s[next].fd >= 0)
+				drop(&s[next]);
+			s[next] = cur;
+			next = (next + 1) % SLOTS;
+		} else if (cur.fd >= 0) {
+			drop(&cur);
+		}
+		cur = nw;
+		for (i = 0; i < SLOTS; i++) {
+			if (s[i].fd < 0 || (!stop && s[i].gen + 2 > g))
+				continue;
+			why = check_dead(&s[i]);
+			if (why) {
+				snprintf(sh->why[id], sizeof(sh->why[id]),
+					 "%s (opened at removal %d, now %d)",
+					 why, s[i].gen, g);
+				_exit(1);
+			}
+			__sync_fetch_and_add(&sh->dead_checks, 1);
+			drop(&s[i]);
+		}
+		if (stop)
+			_exit(0);
+		if (cur.fd < 0)
+			continue;
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 cur.fd, 0);
+		cur.map = m == MAP_FAILED ? NULL : m;
+		if (cur.map && touch(cur.map, &v)) {
+			if (v != 0x010000ed) {
+				snprintf(sh->why[id], sizeof(sh->why[id]),
+					 "mapping read %#x", v);
+				_exit(1);
+			}
+			__sync_fetch_and_add(&sh->live_touches, 1);
+		}
+		(void)!pread(cur.fd, &v, 4, 0);
+	}
+}
+
+/*
+ * Reads the whole BAR one byte per access, over and over, through every
+ * removal: each removal must complete while such a read runs, and the
+ * read ends with a short count or ENODEV/EIO, never anything else.
+ */
+static void long_reader(int id, const struct mu_dev *hot)
+{
+	static char buf[1 << 20];
+	ssize_t n;
+	int fd;
+
+	while (!sh->stop) {
+		fd = mu_try_open(hot, 0, APERTURE_IO_WIDTH_8, NULL);
+		if (fd < 0)
+			continue;
+		while ((n = pread(fd, buf, sizeof(buf), 0)) > 0 && !sh->stop)
+			__sync_fetch_and_add(&sh->long_reads, 1);
+		if (n < 0 && errno != ENODEV && errno != EIO) {
+			snprintf(sh->why[id], sizeof(sh->why[id]),
+				 "long read: %s", strerror(errno));
+			_exit(1);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+static int qmp(const char *json)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "\"$APERTURE_SRC/tests/vm/qmp\" '%s' >&2",
+		 json);
+	return system(cmd);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Waits up to 30 s until sysfs has the function (present) or not. */
+static void wait_sysfs(const struct mu_dev *d, int present)
+{
+	double deadline = mu_now() + 30;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", d->name);
+	while ((access(path, F_OK) == 0) != present) {
+		ck_assert_msg(mu_now() < deadline, "%s %s after 30 s", d->name,
+			      present ? "still absent" : "still there");
+		usleep(50000);
+	}
+}
+
+/*
+ * A hot-added function has memory decoding off until a driver enables
+ * it: turn it on as a driver would (PCI_COMMAND |= MEMORY).
+ */
+static void enable_decoding(const struct mu_dev *d)
+{
+	char path[160];
+	uint16_t cmd = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
+	cmd |= 2;
+	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
+	close(fd);
+}
+
+static int env_int(const char *name, int dflt)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? atoi(s) : dflt;
+}
+
+/* The page table probe sees a live mapping's entry, and only then. */
+START_TEST(pagemap_sees_live_entry)
+{
+	struct mu_dev hot;
+	uint32_t v = 0;
+	void *m;
+	int fd;
+
+	ck_assert(mu_find_nth(EDU_ID, 1, 0, &hot));
+	fd = mu_open(&hot, 0, 0, NULL);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert(m != MAP_FAILED);
+	ck_assert_int_eq(pte_present(m), 0);
+	ck_assert(touch(m, &v));
+	ck_assert_uint_eq(v, 0x010000ed);
+	ck_assert_int_eq(pte_present(m), 1);
+	munmap(m, 4096);
+	close(fd);
+}
+END_TEST
+
+START_TEST(removal_rounds)
+{
+	int sysfs_rounds = env_int("APERTURE_SYSFS_ROUNDS", 50);
+	int qmp_rounds = env_int("APERTURE_QMP_ROUNDS", 3);
+	struct mu_dev hot;
+	pid_t pids[WORKERS + 1];
+	char path[160];
+	int i, status;
+
+	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
+		      "no edu behind a root port: run with this suite's line "
+		      "in tests/vm/suites");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	for (i = 0; i < WORKERS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0)
+			worker(i, &hot);
+	}
+	pids[WORKERS] = fork();
+	ck_assert_int_ge(pids[WORKERS], 0);
+	if (pids[WORKERS] == 0)
+		long_reader(WORKERS, &hot);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
+		 hot.name);
+	for (i = 0; i < sysfs_rounds; i++) {
+		usleep(20000);
+		ck_assert_int_eq(write_file(path, "1"), 0);
+		wait_sysfs(&hot, 0);
+		__sync_fetch_and_add(&sh->gen, 1);
+		ck_assert_int_eq(write_file("/sys/bus/pci/rescan", "1"), 0);
+		wait_sysfs(&hot, 1);
+	}
+	for (i = 0; i <= qmp_rounds; i++) {
+		usleep(200000);
+		ck_assert_int_eq(qmp("{\"execute\":\"device_del\",\"arguments\":"
+				     "{\"id\":\"hotedu\"}}"), 0);
+		wait_sysfs(&hot, 0);
+		__sync_fetch_and_add(&sh->gen, 1);
+		if (i == qmp_rounds)
+			break;
+		ck_assert_int_eq(qmp("{\"execute\":\"device_add\",\"arguments\":"
+				     "{\"driver\":\"edu\",\"id\":\"hotedu\","
+				     "\"bus\":\"rp1\"}}"), 0);
+		wait_sysfs(&hot, 1);
+		enable_decoding(&hot);
+	}
+	/* The last removal left nothing: every slot must be dead now. */
+	sh->stop = 1;
+	for (i = 0; i <= WORKERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "worker %d: status %#x: %s", i, status,
+			      sh->why[i]);
+	}
+	fprintf(stderr, "%d sysfs + %d QMP removals: %lu live touches, "
+		"%lu dead slots checked, %lu whole 1-byte reads of the BAR\n",
+		sysfs_rounds, qmp_rounds + 1, sh->live_touches,
+		sh->dead_checks, sh->long_reads);
+	ck_assert_uint_gt(sh->live_touches, 0);
+	ck_assert_uint_gt(sh->dead_checks, 0);
+	ck_assert_int_eq(mu_try_open(&hot, 0, 0, NULL), -ENODEV);
+}
+END_TEST
+
+START_TEST(unload_after_munmap)
+{
+	const char *ko = getenv("APERTURE_KO");
+	int kfd;
+
+	ck_assert_int_eq(syscall(SYS_delete_module, "aperture_io", O_NONBLOCK),
+			 0);
+	ck_assert_msg(ko && *ko, "APERTURE_KO is not set");
+	kfd = open(ko, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(kfd, 0);
+	ck_assert_int_eq(syscall(SYS_finit_module, kfd, "", 0), 0);
+	close(kfd);
+}
+END_TEST
+
+START_TEST(klog_clean)
+{
+	char line[512];
+
+	ck_assert_msg(!mu_klog_bad(line, sizeof(line)), "kernel log: %s", line);
+}
+END_TEST
+
+Suite *module_revoke_suite(void);
+
+Suite *module_revoke_suite(void)
+{
+	Suite *s = suite_create("module_revoke");
+	TCase *tc;
+
+	tc = tcase_create("revoke");
+	tcase_add_test(tc, pagemap_sees_live_entry);
+	tcase_add_test(tc, removal_rounds);
+	tcase_add_test(tc, unload_after_munmap);
+	tcase_add_test(tc, klog_clean);
+	tcase_set_timeout(tc, 600);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,331 @@
+/*
+ * check_module_rules.c - the kernel's own rules, not looser ones: no
+ * write-combining on a register BAR, no memory type silently taken over
+ * from another mapping of the BAR, a re-open of a descriptor gains
+ * nothing, a descriptor's size, mode and owner never change, a BAR
+ * smaller than a page is not mapped, I/O ports are accessed at the width
+ * asked for, and an access to a BAR whose decoding is off is refused.
+ *
+ *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_rules'
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "aperture_io.h"
+#include "module_util.h"
+
+#define MIB (1024 * 1024)
+
+/* open("/proc/self/fd/N", flags): the descriptor or -errno. */
+static int reopen(int fd, int flags)
+{
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ret = open(path, flags | O_CLOEXEC);
+	return ret < 0 ? -errno : ret;
+}
+
+START_TEST(wc_only_prefetchable)
+{
+	struct mu_dev edu = mu_find(EDU_ID), shm = mu_find(IVSHMEM_ID);
+	const char *says = "write-combining is only for prefetchable BARs";
+	int before = mu_klog_count(says), ctl, fd;
+	struct aperture_io_bar a;
+
+	/* edu BAR0 holds registers: no write-combining, open or info. */
+	ck_assert_int_eq(mu_try_open(&edu, 0, APERTURE_IO_MEMTYPE_WC, NULL),
+			 -EINVAL);
+	ctl = mu_ctl();
+	a = mu_arg(&edu, 0, APERTURE_IO_MEMTYPE_WC);
+	ck_assert_int_eq(ioctl(ctl, APERTURE_IO_INFO, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	close(ctl);
+	ck_assert_int_gt(mu_klog_count(says), before);
+	/* Uncached is fine there, and WC on prefetchable memory. */
+	fd = mu_open(&edu, 0, APERTURE_IO_MEMTYPE_UC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_UC);
+	close(fd);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_WC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
+	close(fd);
+}
+END_TEST
+
+/* Maps the first page of sysfs resource<bar><suffix> of d. */
+static void *sysfs_map(const struct mu_dev *d, int bar, const char *suffix)
+{
+	char path[160];
+	void *m;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d%s",
+		 d->name, bar, suffix);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_msg(m != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	return m;
+}
+
+/* Another mapping's memory type is never silently adopted: EBUSY. */
+START_TEST(memtype_conflict_refused)
+{
+	struct mu_dev shm = mu_find(IVSHMEM_ID);
+	const char *says = "another mapping of its range is";
+	int before = mu_klog_count(says), fd;
+	struct aperture_io_bar a;
+	void *m;
+
+	m = sysfs_map(&shm, 2, "_wc");
+	ck_assert_int_eq(mu_try_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, NULL),
+			 -EBUSY);
+	ck_assert_int_gt(mu_klog_count(says), before);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_WC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
+	close(fd);
+	munmap(m, 4096);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, &a);
+	close(fd);
+
+	m = sysfs_map(&shm, 2, "");
+	ck_assert_int_eq(mu_try_open(&shm, 2, 0, NULL), -EBUSY);
+	fd = mu_open(&shm, 2, APERTURE_IO_MEMTYPE_UC, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_UC);
+	close(fd);
+	munmap(m, 4096);
+	fd = mu_open(&shm, 2, 0, &a);
+	ck_assert_uint_eq(a.memtype, APERTURE_IO_MEMTYPE_WC);
+	close(fd);
+}
+END_TEST
+
+START_TEST(reopen_gains_no_write)
+{
+	struct mu_dev edu = mu_find(EDU_ID);
+	int ro = mu_open(&edu, 0, APERTURE_IO_OPEN_RDONLY, NULL);
+	int rw = mu_open(&edu, 0, 0, NULL), fd;
+	uint32_t v = 0;
+
+	ck_assert_int_eq(reopen(ro, O_RDWR), -EACCES);
+	ck_assert_int_eq(reopen(ro, O_WRONLY), -EACCES);
+	fd = reopen(ro, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	errno = 0;
+	ck_assert_int_eq(pwrite(fd, &v, 4, 4), -1);
+	ck_assert_int_eq(errno, EBADF);
+	close(fd);
+	/* A read-write descriptor re-opens read-write. */
+	fd = reopen(rw, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	mu_wr32(fd, 4, 0x5a5a5a5a);
+	ck_assert_uint_eq(mu_rd32(rw, 4), ~0x5a5a5a5au);
+	close(fd);
+	close(rw);
+	close(ro);
+}
+END_TEST
+
+/* In a child without CAP_SYS_RAWIO: re-open fails, the old fd works. */
+static void reopen_without_rawio(void *arg)
+{
+	int fd = *(int *)arg;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	uint32_t v = 0;
+
+	if (syscall(SYS_capget, &hdr, data))
+		_exit(10);
+	data[CAP_SYS_RAWIO / 32].effective &= ~(1u << (CAP_SYS_RAWIO % 32));
+	data[CAP_SYS_RAWIO / 32].permitted &= ~(1u << (CAP_SYS_RAWIO % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		_exit(11);
+	if (reopen(fd, O_RDONLY) != -EPERM)
+		_exit(12);
+	if (pread(fd, &v, 4, 0) != 4 || v != 0x010000ed)
+		_exit(13);
+	_exit(0);
+}
+
+START_TEST(reopen_needs_rawio)
+{
+	struct mu_dev edu = mu_find(EDU_ID);
+	int fd = mu_open(&edu, 0, APERTURE_IO_OPEN_RDONLY, NULL);
+
+	ck_assert_int_eq(mu_in_child(reopen_without_rawio, &fd), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(attributes_fixed)
+{
+	struct mu_dev shm = mu_find(IVSHMEM_ID);
+	int fd = mu_open(&shm, 2, 0, NULL);
+	struct stat st;
+
+	errno = 0;
+	ck_assert_int_eq(ftruncate(fd, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(ftruncate(fd, 2 * MIB), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(fchmod(fd, 0666), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(fchown(fd, 1000, 1000), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, MIB);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_uint_eq(st.st_uid, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(subpage_bar_not_mapped)
+{
+	struct mu_dev shm = mu_find(IVSHMEM_ID);
+	const char *says = "smaller than a page";
+	int before = mu_klog_count(says);
+	struct aperture_io_bar a;
+	int fd = mu_open(&shm, 0, 0, &a);
+	uint32_t v;
+
+	ck_assert_uint_eq(a.size, 256);
+	errno = 0;
+	ck_assert(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_gt(mu_klog_count(says), before);
+	/* Read and write still reach it: IVPosition (offset 8) reads. */
+	ck_assert_int_eq(pread(fd, &v, 4, 8), 4);
+	close(fd);
+}
+END_TEST
+
+/* Writes s to a tracefs file; fails the test if it cannot. */
+static void tr(const char *file, const char *s)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_msg(write(fd, s, strlen(s)) == (ssize_t)strlen(s),
+		      "write %s to %s: %s", s, path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The port accesses of a pread of len bytes at off, traced with ftrace's
+ * function tracer on ioread8/16/32: counts in n[1], n[2], n[4].
+ */
+static void traced_pread(int fd, size_t len, off_t off, int n[5])
+{
+	static const char *const fn[] = { "ioread8", "ioread16", "ioread32" };
+	static char buf[1 << 16];
+	char pid[32], needle[32];
+	ssize_t got;
+	size_t i;
+	int tfd;
+
+	if (access("/sys/kernel/tracing/trace", F_OK) != 0)
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	tr("tracing_on", "0");
+	tr("current_tracer", "nop");
+	tr("set_ftrace_filter", "ioread8 ioread16 ioread32");
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	tr("set_ftrace_pid", pid);
+	tr("current_tracer", "function");
+	tr("trace", "");
+	tr("tracing_on", "1");
+	ck_assert_int_eq(pread(fd, buf, len, off), (ssize_t)len);
+	tr("tracing_on", "0");
+	tfd = open("/sys/kernel/tracing/trace", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(tfd, 0);
+	got = read(tfd, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(got, 0);
+	buf[got] = 0;
+	close(tfd);
+	tr("current_tracer", "nop");
+	memset(n, 0, 5 * sizeof(*n));
+	for (i = 0; i < 3; i++) {
+		char *p = buf;
+
+		snprintf(needle, sizeof(needle), " %s <-", fn[i]);
+		while ((p = strstr(p, needle))) {
+			n[1 << i]++;
+			p += strlen(needle);
+		}
+	}
+}
+
+START_TEST(ioport_width_asked)
+{
+	struct mu_dev td = mu_find(TESTDEV_ID);
+	struct aperture_io_bar a;
+	int fd = mu_open(&td, 1, 0, &a), n[5];
+
+	ck_assert_uint_eq(a.bar_flags, APERTURE_IO_BAR_IO);
+	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_AUTO);
+	/* One byte at port + 3: one inb, nothing of its neighbours. */
+	traced_pread(fd, 1, 3, n);
+	ck_assert_int_eq(n[1], 1);
+	ck_assert_int_eq(n[2], 0);
+	ck_assert_int_eq(n[4], 0);
+	/* Seven bytes at 1: inb, inw, inl in natural alignment. */
+	traced_pread(fd, 7, 1, n);
+	ck_assert_int_eq(n[1], 1);
+	ck_assert_int_eq(n[2], 1);
+	ck_assert_int_eq(n[4], 1);
+	close(fd);
+	/* A fixed width still rules: 32-bit reads cover the byte. */
+	fd = mu_open(&td, 1, APERTURE_IO_WIDTH_32, NULL);
+	traced_pread(fd, 1, 3, n);
+	ck_assert_int_eq(n[1], 0);
+	ck_assert_int_eq(n[4], 1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(klog_clean)
+{
+	char line[512];
+
+	ck_assert_msg(!mu_klog_bad(line, sizeof(line)), "kernel log: %s", line);
+}
+END_TEST
+
+Suite *module_rules_suite(void);
+
+Suite *module_rules_suite(void)
+{
+	Suite *s = suite_create("module_rules");
+	TCase *tc;
+
+	tc = tcase_create("rules");
+	tcase_add_test(tc, wc_only_prefetchable);
+	tcase_add_test(tc, memtype_conflict_refused);
+	tcase_add_test(tc, reopen_gains_no_write);
+	tcase_add_test(tc, reopen_needs_rawio);
+	tcase_add_test(tc, attributes_fixed);
+	tcase_add_test(tc, subpage_bar_not_mapped);
+	tcase_add_test(tc, ioport_width_asked);
+	tcase_add_test(tc, klog_clean);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,211 @@
+/*
+ * check_module_state.c - the device's state rules accesses: decoding off
+ * is refused with EIO and one log line saying how to enable it, the
+ * device is kept resumed (runtime PM) while a descriptor is open, and a
+ * long transfer can be killed (it stops between page windows).
+ *
+ *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_state'
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aperture_io.h"
+#include "module_util.h"
+
+#define MIB (1024 * 1024)
+
+/* Sets (on) or clears the bits of mask in d's PCI_COMMAND via sysfs. */
+static void command_bits(const struct mu_dev *d, uint16_t mask, int on)
+{
+	char path[160];
+	uint16_t cmd = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
+	cmd = on ? cmd | mask : cmd & ~mask;
+	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
+	close(fd);
+}
+
+START_TEST(decoding_off_refused)
+{
+	struct mu_dev edu = mu_find(EDU_ID);
+	const char *says = "memory decoding is off";
+	int fd = mu_open(&edu, 0, 0, NULL), before;
+	uint32_t v = 0;
+
+	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	before = mu_klog_count(says);
+	/* setpci -s 00:04.0 COMMAND=0:2 */
+	command_bits(&edu, 2, 0);
+	errno = 0;
+	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(pwrite(fd, &v, 4, 4), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	ck_assert_int_eq(errno, EIO);
+	/* One line, naming the command that enables it. */
+	ck_assert_int_eq(mu_klog_count(says), before + 1);
+	ck_assert_int_gt(mu_klog_count("COMMAND=2:2"), 0);
+	command_bits(&edu, 2, 1);
+	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	close(fd);
+}
+END_TEST
+
+/* d's power/runtime_status, polled until it is want (up to 10 s). */
+static int runtime_status_is(const struct mu_dev *d, const char *want)
+{
+	double deadline = mu_now() + 10;
+	char path[160], got[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/power/runtime_status", d->name);
+	do {
+		memset(got, 0, sizeof(got));
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+		fclose(f);
+		got[strcspn(got, "\n")] = 0;
+		if (!strcmp(got, want))
+			return 1;
+		usleep(50000);
+	} while (mu_now() < deadline);
+	fprintf(stderr, "%s: runtime_status %s, not %s\n", d->name, got, want);
+	return 0;
+}
+
+static void power_control(const struct mu_dev *d, const char *v)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/power/control",
+		 d->name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(v, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(runtime_pm_held)
+{
+	struct mu_dev edu = mu_find(EDU_ID);
+	int fd, fd2;
+
+	power_control(&edu, "auto");
+	ck_assert(runtime_status_is(&edu, "suspended"));
+	fd = mu_open(&edu, 0, 0, NULL);
+	ck_assert(runtime_status_is(&edu, "active"));
+	fd2 = mu_open(&edu, 0, APERTURE_IO_WIDTH_8, NULL);
+	close(fd);
+	ck_assert(runtime_status_is(&edu, "active"));
+	ck_assert_uint_eq(mu_rd32(fd2, 0), 0x010000ed);
+	close(fd2);
+	ck_assert(runtime_status_is(&edu, "suspended"));
+	power_control(&edu, "on");
+	ck_assert(runtime_status_is(&edu, "active"));
+}
+END_TEST
+
+/* Reads the whole BAR byte by byte, after a word on the pipe. */
+static void long_read(int fd, int ready)
+{
+	char *buf = malloc(16 * MIB);
+
+	if (!buf || write(ready, "x", 1) != 1)
+		_exit(2);
+	(void)!pread(fd, buf, 16 * MIB, 0);
+	_exit(0);
+}
+
+/* rchar of a process (a zombie not yet reaped): bytes its reads got. */
+static long long rchar(pid_t pid)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+START_TEST(long_read_killed)
+{
+	struct mu_dev vga = mu_find(VGA_ID);
+	struct aperture_io_bar a;
+	int fd = mu_open(&vga, 0, APERTURE_IO_WIDTH_8, &a), p[2];
+	siginfo_t si;
+	long long got;
+	pid_t pid;
+	char c;
+
+	ck_assert_uint_eq(a.size, 16 * MIB);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		long_read(fd, p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	usleep(100000);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	/* Exited (not reaped): its read ended short, at a window. */
+	memset(&si, 0, sizeof(si));
+	ck_assert_int_eq(waitid(P_PID, pid, &si, WEXITED | WNOWAIT), 0);
+	ck_assert_int_eq(si.si_code, CLD_KILLED);
+	got = rchar(pid);
+	fprintf(stderr, "killed after %lld of %d bytes\n", got, 16 * MIB);
+	ck_assert_int_lt(got, 16 * MIB);
+	ck_assert_int_eq(got % 4096, 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+END_TEST
+
+START_TEST(klog_clean)
+{
+	char line[512];
+
+	ck_assert_msg(!mu_klog_bad(line, sizeof(line)), "kernel log: %s", line);
+}
+END_TEST
+
+Suite *module_state_suite(void);
+
+Suite *module_state_suite(void)
+{
+	Suite *s = suite_create("module_state");
+	TCase *tc;
+
+	tc = tcase_create("state");
+	tcase_add_test(tc, decoding_off_refused);
+	tcase_add_test(tc, runtime_pm_held);
+	tcase_add_test(tc, long_read_killed);
+	tcase_add_test(tc, klog_clean);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
