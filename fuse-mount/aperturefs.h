@@ -39,6 +39,12 @@ struct ap_options {
 	struct ap_filter_list *filters; /* where devices= entries go */
 };
 
+/* The names of the root and by-id as listed at one moment (hotplug.c). */
+struct ap_names {
+	struct ap_dirent *root, *byid;	/* listings, or NULL */
+	ssize_t nroot, nbyid;		/* their lengths (0 if none) */
+};
+
 /* The mounted file system. */
 struct ap_fs {
 	struct ap_backend *be;		/* the module, or the fake machine */
@@ -61,6 +67,11 @@ struct ap_fs {
 	bool events_running;		/* @events was started */
 	int stop_pipe[2];		/* written to stop @events */
 	int kick_pipe[2];		/* written for a scan by @events */
+	struct ap_names told;		/* names the kernel last heard of
+					 * (or saw at mount), under
+					 * scan_lock: a scan tells it the
+					 * difference, which also covers a
+					 * function an access found gone */
 };
 
 /* The operations table (ops_file.c). */

@@ -21,12 +21,6 @@
 
 #include "aperturefs.h"
 
-/* The names of the root and by-id as listed now. */
-struct ap_names {
-	struct ap_dirent *root, *byid;	/* listings, or NULL */
-	ssize_t nroot, nbyid;		/* their lengths (0 if none) */
-};
-
 static void ap_names_take(struct ap_fs *fs, struct ap_names *n)
 {
 	n->nroot = ap_tree_list(fs->tree, AP_INO_ROOT, &n->root);
@@ -77,13 +71,6 @@ static void ap_names_notify(struct ap_fs *fs, uint64_t parent,
 							 strlen(now[i].name));
 }
 
-/*
- * The names the kernel was last told about (or saw at mount), under
- * scan_lock.  Comparing with them rather than with the tree before the
- * scan also covers a function that an access found gone in between.
- */
-static struct ap_names ap_told;
-
 int ap_fs_rescan(struct ap_fs *fs)
 {
 	struct ap_names now;
@@ -106,13 +93,13 @@ int ap_fs_rescan(struct ap_fs *fs)
 		 ret < 0 ? 0 : ret, ap_tree_entries(fs->tree));
 	ap_names_take(fs, &now);
 	if (fs->events_running) {
-		ap_names_notify(fs, AP_INO_ROOT, ap_told.root, ap_told.nroot,
+		ap_names_notify(fs, AP_INO_ROOT, fs->told.root, fs->told.nroot,
 				now.root, now.nroot);
-		ap_names_notify(fs, AP_INO_BYID, ap_told.byid, ap_told.nbyid,
+		ap_names_notify(fs, AP_INO_BYID, fs->told.byid, fs->told.nbyid,
 				now.byid, now.nbyid);
 	}
-	ap_names_free(&ap_told);
-	ap_told = now;
+	ap_names_free(&fs->told);
+	fs->told = now;
 out_unlock:
 	pthread_mutex_unlock(&fs->scan_lock);
 	return ret < 0 ? ret : 0;
@@ -205,6 +192,6 @@ void ap_events_stop(struct ap_fs *fs)
 	close(fs->kick_pipe[0]);
 	close(fs->kick_pipe[1]);
 	pthread_mutex_lock(&fs->scan_lock);
-	ap_names_free(&ap_told);
+	ap_names_free(&fs->told);
 	pthread_mutex_unlock(&fs->scan_lock);
 }

@@ -11,7 +11,7 @@
  * bind and unbind (tests/vm/suites):
  *   --no-mount --qemu '-device pcie-root-port,id=rp1,chassis=1,slot=1
  *                      -device edu,id=hotedu,bus=rp1
- *                      -device virtio-rng-pci,addr=0x10'
+ *                      -device virtio-rng-pci,addr=0x18'
  * It mounts its own aperturefs, removes the device with QMP device_del
  * (pciehp takes about 5 s), then adds one back with device_add.
  */
@@ -272,7 +272,7 @@ START_TEST(hundred_cycles_give_back)
 }
 END_TEST
 
-#define FS_RNG "0000:00:10.0"	/* virtio-rng-pci,addr=0x10 */
+#define FS_RNG "0000:00:18.0"	/* virtio-rng-pci,addr=0x18 */
 
 START_TEST(info_driver_at_open)
 {
