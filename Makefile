@@ -12,7 +12,8 @@
 # V        1 for verbose kernel builds.
 # LIBDIR   where libaperture and aperture.pc are installed.
 # TESTDATA public register descriptions the unit suites parse (not in the
-#          tree: beside the clone, as CI has it).
+#          tree: beside the clone, as CI has it; for a git worktree, beside
+#          the main clone).
 # VERSION  what aperturefs --version says.
 # REGSDIR  where the register descriptions of regs/ are installed (and
 #          where the daemon looks for them after /etc/aperturefs/regs).
@@ -23,7 +24,8 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-TESTDATA ?= ../shared/testdata
+TESTDATA ?= $(or $(wildcard ../shared/testdata),$(abspath $(shell git \
+	    rev-parse --git-common-dir 2>/dev/null)/../../shared/testdata))
 REGSDIR ?= $(PREFIX)/share/aperturefs/regs
 VERSION ?= 0.2.0
 

@@ -6,6 +6,8 @@
  * does not load.
  *
  *   regs-bench FILE [LOOKUPS]      default 1000000 lookups
+ *   regs-bench --synthetic N [LOOKUPS]   one peripheral, a register array
+ *                                  of N, each with 8 fields (SVD dim)
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -46,7 +48,26 @@ int main(int argc, char **argv)
 	}
 	before = heap_in_use();
 	t0 = now();
-	if (regs_load_file(argv[1], &d, &err)) {
+	if (!strcmp(argv[1], "--synthetic")) {
+		char xml[1024];
+
+		snprintf(xml, sizeof(xml),
+			 "<device><name>synthetic</name><peripherals><peripheral>"
+			 "<name>P</name><baseAddress>0</baseAddress><registers>"
+			 "<register><name>R%%s</name><dim>%ld</dim>"
+			 "<dimIncrement>4</dimIncrement><addressOffset>0"
+			 "</addressOffset><fields><field><name>F%%s</name>"
+			 "<dim>8</dim><dimIncrement>4</dimIncrement><bitOffset>0"
+			 "</bitOffset><bitWidth>4</bitWidth></field></fields>"
+			 "</register></registers></peripheral></peripherals>"
+			 "</device>", argc > 2 ? atol(argv[2]) : 10000);
+		lookups = argc > 3 ? atol(argv[3]) : 1000000;
+		if (regs_load_memory(xml, strlen(xml), "synthetic", &d, &err)) {
+			regs_error_format(&err, msg, sizeof(msg));
+			fprintf(stderr, "%s\n", msg);
+			return 1;
+		}
+	} else if (regs_load_file(argv[1], &d, &err)) {
 		regs_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		return 1;
