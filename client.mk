@@ -47,8 +47,10 @@ $(APTOOL).installable: $(APTOOL_OBJS) $(APLIB)
 
 # The command's unit suites link its parts but main.
 APTOOL_PARTS := $(filter-out $(B)/tools/aperture.o,$(APTOOL_OBJS))
-$(B)/tests/unit/check_client%: tests/unit/check_client%.c tests/check_main.c \
-		$(APTOOL_PARTS) $(APLIB)
+# A static pattern rule: explicit, so it always wins over the Makefile's
+# implicit tests/unit/check_% rule (make 4.4 may pick either otherwise).
+$(CLIENT_UNIT): $(B)/tests/unit/check_client%: tests/unit/check_client%.c \
+		tests/check_main.c $(APTOOL_PARTS) $(APLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -Itools \
 		-DSUITE=client$(subst -,_,$*)_suite -DCLIENT_SRCDIR='"$(CURDIR)"' \
