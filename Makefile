@@ -10,6 +10,7 @@
 #          (build/deb12, build/deb13) so binaries match their libraries.
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
+# LIBDIR   where libaperture and aperture.pc are installed.
 # TESTDATA public register descriptions the unit suites parse (not in the
 #          tree: beside the clone, as CI has it; for a git worktree, beside
 #          the main clone).
@@ -20,6 +21,7 @@ KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr/local
 B       ?= build/host
 KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile))))
+LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 TESTDATA ?= $(or $(wildcard ../shared/testdata),$(abspath $(shell git \
@@ -57,7 +59,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests
 all: user module
 
 # Everything that is not the kernel module, for the world $(B) is built for.
-user: $(LIB) $(DAEMON) $(UNIT_SUITES) $(VM_SUITES) $(TOOLS)
+user: $(LIB) $(DAEMON) $(UNIT_SUITES) $(VM_SUITES) $(TOOLS) client
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -128,8 +130,9 @@ demo:
 bench:
 	tests/setup
 	tests/bench/run
+	tests/bench/client-run
 
-install: user
+install: user install-client
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
 	install -d $(DESTDIR)/sbin
 	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
@@ -147,5 +150,7 @@ clean:
 help:
 	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
 	@echo "Targets: all user module load unload check check-unit setup demo bench install format clean"
+
+include client.mk
 
 -include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)

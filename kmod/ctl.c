@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include "aperture.h"
+#include "trace.h"
 #include "compat.h"
 
 /* The access policy and reported width for open flags on a BAR. */
@@ -260,6 +261,11 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 out_unlock_dev:
 	device_unlock(&pdev->dev);
 out_put_pdev:
+	if (open && ret >= 0)
+		trace_aperture_io_open(pdev, arg->bar, ret);
+	else if (open)
+		trace_aperture_io_refuse(pdev, arg->bar, APERTURE_TRACE_OPEN,
+					 0, 0, ret);
 	pci_dev_put(pdev);
 	return ret;
 }

@@ -25,6 +25,9 @@
 #include "aperture.h"
 #include "compat.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static_assert(sizeof(struct aperture_io_bar) == 56);
 
 /* The pseudo file system, mounted while any handle exists. */

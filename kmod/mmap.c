@@ -34,6 +34,7 @@
 
 #include "aperture.h"
 #include "compat.h"
+#include "trace.h"
 
 /* A touch of a page not yet mapped: map it, unless the BAR is dead. */
 static vm_fault_t aperture_vm_fault(struct vm_fault *vmf)
@@ -60,7 +61,7 @@ static const struct vm_operations_struct aperture_vm_ops = {
 #endif
 };
 
-int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma)
+static int aperture_bar_do_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct aperture_handle *h = file->private_data;
 	struct aperture_bar *bar = h->bar;
@@ -106,5 +107,22 @@ int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma)
 	down_read(&bar->lock);
 	err = aperture_bar_usable(bar);
 	up_read(&bar->lock);
+	return err;
+}
+
+/* Every mmap, and every refused one, is traced. */
+int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aperture_handle *h = file->private_data;
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+	int err = aperture_bar_do_mmap(file, vma);
+
+	if (err)
+		trace_aperture_io_refuse(h->bar->pdev, h->bar->index,
+					 APERTURE_TRACE_MMAP, off, len, err);
+	else
+		trace_aperture_io_mmap(h->bar->pdev, h->bar->index, off, len,
+				       0);
 	return err;
 }

@@ -25,6 +25,7 @@
 
 #include "aperture.h"
 #include "compat.h"
+#include "trace.h"
 
 /* One read access of width bytes, its bytes in BAR order at buf. */
 static void aperture_read_one(const struct aperture_bar *bar,
@@ -216,7 +217,7 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 	size_t count = iov_iter_count(iter);
 	size_t done = 0, cap, chunk, moved;
 	loff_t pos = iocb->ki_pos;
-	u8 *bounce, *buf;
+	u8 *bounce, *buf, val[8] = { 0 };	/* val: a small transfer's bytes */
 	ssize_t ret = 0;
 	u64 off, end;
 	int err;
@@ -264,6 +265,8 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 			ret = err;
 			break;
 		}
+		if (count <= sizeof(val))
+			memcpy(val + done, buf, chunk);
 		if (!write) {
 			moved = copy_to_iter(buf, chunk, iter);
 			if (moved < chunk) {
@@ -284,15 +287,38 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 	aperture_bounce_put(h, bounce);
 
 	iocb->ki_pos = pos + done;
+	if (done && write)
+		trace_aperture_io_write(bar->pdev, bar->index, pos, done,
+					get_unaligned_le64(val));
+	else if (done)
+		trace_aperture_io_read(bar->pdev, bar->index, pos, done,
+				       get_unaligned_le64(val));
 	return done ? done : ret;
+}
+
+/* A transfer that did nothing and failed is a refusal: traced. */
+static ssize_t aperture_bar_rw_traced(struct kiocb *iocb,
+				      struct iov_iter *iter, bool write)
+{
+	struct aperture_handle *h = iocb->ki_filp->private_data;
+	size_t count = iov_iter_count(iter);
+	loff_t pos = iocb->ki_pos;
+	ssize_t ret = aperture_bar_rw(iocb, iter, write);
+
+	if (ret < 0)
+		trace_aperture_io_refuse(h->bar->pdev, h->bar->index,
+					 write ? APERTURE_TRACE_WRITE :
+						 APERTURE_TRACE_READ,
+					 pos, count, ret);
+	return ret;
 }
 
 ssize_t aperture_bar_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	return aperture_bar_rw(iocb, iter, false);
+	return aperture_bar_rw_traced(iocb, iter, false);
 }
 
 ssize_t aperture_bar_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	return aperture_bar_rw(iocb, iter, true);
+	return aperture_bar_rw_traced(iocb, iter, true);
 }

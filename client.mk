@@ -1,0 +1,107 @@
+# client.mk - libaperture (the public library, lib/ and include/aperture/)
+# and the aperture command (tools/), included by the Makefile.
+#
+# libaperture.so.$(APLIB_VERSION) with soname libaperture.so.0 exports
+# only what lib/libaperture.map lists.  The command links against it with
+# a $ORIGIN run path in the build tree; `make install-client` installs a
+# copy linked without one.  The example Check suite (examples/edu) is
+# built the way a user builds it: from a staged install ($(STAGE)) through
+# pkg-config, never from the source tree.
+
+APLIB_VERSION := 0.1.0
+APLIB_SONAME  := libaperture.so.0
+APLIB_SRCS := $(wildcard lib/*.c)
+APLIB_OBJS := $(APLIB_SRCS:%.c=$(B)/pic/%.o)
+APLIB      := $(B)/lib/libaperture.so.$(APLIB_VERSION)
+APTOOL_SRCS := $(wildcard tools/*.c)
+APTOOL_OBJS := $(APTOOL_SRCS:%.c=$(B)/%.o)
+APTOOL     := $(B)/aperture
+STAGE      := $(B)/stage
+APEXAMPLE  := $(B)/examples/edu/check_edu
+CLIENT_UNIT := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/check_client*.c))
+
+.PHONY: client install-client
+
+client: $(APLIB) $(APTOOL) $(APTOOL).installable $(CLIENT_UNIT) $(APEXAMPLE)
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+# Exported symbols are the ones lib/libaperture.map lists; the rest
+# stay local to the library.
+$(APLIB): $(APLIB_OBJS) lib/libaperture.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(APLIB_SONAME) \
+		-Wl,--version-script=lib/libaperture.map -Wl,--no-undefined \
+		-o $@ $(APLIB_OBJS)
+	ln -sf $(notdir $@) $(B)/lib/$(APLIB_SONAME)
+	ln -sf $(APLIB_SONAME) $(B)/lib/libaperture.so
+
+$(APTOOL): $(APTOOL_OBJS) $(APLIB)
+	$(CC) $(CFLAGS) -o $@ $(APTOOL_OBJS) -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/lib'
+
+$(APTOOL).installable: $(APTOOL_OBJS) $(APLIB)
+	$(CC) $(CFLAGS) -o $@ $(APTOOL_OBJS) -L$(B)/lib -laperture
+
+# The command's unit suites link its parts but main.
+APTOOL_PARTS := $(filter-out $(B)/tools/aperture.o,$(APTOOL_OBJS))
+# A static pattern rule: explicit, so it always wins over the Makefile's
+# implicit tests/unit/check_% rule (make 4.4 may pick either otherwise).
+$(CLIENT_UNIT): $(B)/tests/unit/check_client%: tests/unit/check_client%.c \
+		tests/check_main.c $(APTOOL_PARTS) $(APLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -Itools \
+		-DSUITE=client$(subst -,_,$*)_suite -DCLIENT_SRCDIR='"$(CURDIR)"' \
+		-o $@ $< tests/check_main.c \
+		$(APTOOL_PARTS) -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
+
+install-client: $(APLIB) $(APTOOL).installable
+	install -D -m 0755 $(APTOOL).installable $(DESTDIR)$(PREFIX)/bin/aperture
+	install -D -m 0644 $(APLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(APLIB))
+	ln -sf $(notdir $(APLIB)) $(DESTDIR)$(LIBDIR)/$(APLIB_SONAME)
+	ln -sf $(APLIB_SONAME) $(DESTDIR)$(LIBDIR)/libaperture.so
+	install -D -m 0644 include/aperture/aperture.h \
+		$(DESTDIR)$(PREFIX)/include/aperture/aperture.h
+	install -D -m 0644 include/aperture/aperture-check.h \
+		$(DESTDIR)$(PREFIX)/include/aperture/aperture-check.h
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(APLIB_VERSION)|' lib/aperture.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/aperture.pc
+	install -D -m 0644 man/aperture.1 $(DESTDIR)$(PREFIX)/share/man/man1/aperture.1
+	install -D -m 0644 man/libaperture.3 $(DESTDIR)$(PREFIX)/share/man/man3/libaperture.3
+
+# A staged install under $(STAGE)/usr, which the example is built from.
+$(STAGE)/.done: $(APLIB) $(APTOOL).installable lib/aperture.pc.in \
+		$(wildcard include/aperture/*.h) $(wildcard man/*.[13])
+	rm -rf $(STAGE)
+	$(MAKE) -s install-client DESTDIR=$(abspath $(STAGE)) PREFIX=/usr \
+		LIBDIR=/usr/lib B=$(B)
+	touch $@
+
+# As a user would: pkg-config finds aperture.pc in the staged install.
+$(APEXAMPLE): examples/edu/check_edu.c examples/edu/Makefile $(STAGE)/.done
+	@mkdir -p $(dir $@)
+	PKG_CONFIG_PATH=$(abspath $(STAGE))/usr/lib/pkgconfig \
+	PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
+		$(MAKE) -C examples/edu OUT=$(abspath $(dir $@))
+
+-include $(APLIB_OBJS:.o=.d) $(APTOOL_OBJS:.o=.d)
+
+# The guest suite of the client links libaperture as a user's program does
+# (an explicit rule: it wins over the pattern rule of tests/vm/check_%).
+$(B)/tests/vm/check_aperture: tests/vm/check_aperture.c tests/check_main.c \
+		$(wildcard tests/vm/*.h) $(APLIB) $(APEXAMPLE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=aperture_suite \
+		-DVM_SUITE -o $@ $< tests/check_main.c -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
+
+# Issue 13's benchmark program (tests/bench/client-run runs it in guests).
+$(B)/tests/bench/client-bench: tests/bench/client-bench.c $(APLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib'

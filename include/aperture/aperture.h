@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aperture/aperture.h - libaperture, PCI BARs from C through an aperturefs
+ * mount.
+ *
+ * The library opens files under a mounted aperturefs tree
+ * (<mount>/<dddd:bb:dd.f>/barN, info, by-id/), so the mount's permissions
+ * and the daemon's rules hold for its callers: a lab group granted with
+ * gid= can use it without root.  Build with
+ *
+ *	cc t.c $(pkg-config --cflags --libs aperture)
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; none prints, none exits.  One struct aperture is one PCI
+ * function; it is not thread-safe (use one per thread).
+ */
+#ifndef APERTURE_APERTURE_H
+#define APERTURE_APERTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Opening a function ---------------------------------------------- */
+
+/* One PCI function of a mount, with its BAR files opened on first use. */
+struct aperture;
+
+/* Longest path the library builds or reports, with its NUL. */
+#define APERTURE_PATH_MAX	512
+/* BAR0..BAR5. */
+#define APERTURE_NR_BARS	6
+
+/*
+ * The mount point of the first fuse.aperturefs mount in
+ * /proc/self/mountinfo, into @buf.  -ENOENT if nothing is mounted,
+ * -ENAMETOOLONG if @len is too short.
+ */
+int aperture_find_mount(char *buf, size_t len);
+
+/*
+ * Open the function @dev under @mount (NULL: aperture_find_mount()).
+ * @dev names it as lspci does: a slot "bb:dd.f" or "dddd:bb:dd.f", or
+ * "vvvv:dddd" (vendor:device, the first such function; by-id/ of the
+ * mount), optionally "vvvv:dddd-N" for the Nth.  -ENOENT if the mount has
+ * no such function, -EINVAL if @dev is neither form.
+ */
+int aperture_open(const char *mount, const char *dev, struct aperture **out);
+
+/* Close every BAR file and mapping and free @ap (NULL is allowed). */
+void aperture_close(struct aperture *ap);
+
+/* The function's slot, "dddd:bb:dd.f". */
+const char *aperture_slot(const struct aperture *ap);
+
+/* The mount point @ap was opened under. */
+const char *aperture_mount(const struct aperture *ap);
+
+/*
+ * The size of BAR @bar in bytes.  -ENOENT if the function has no such
+ * BAR, -EINVAL if @bar is not 0-5.
+ */
+int aperture_bar_size(struct aperture *ap, int bar, uint64_t *size);
+
+/*
+ * The value of line "@key: value" of the function's info file (for
+ * example "bar0.mmap" or "name"), into @buf.  -ENOENT if there is none.
+ */
+int aperture_info(struct aperture *ap, const char *key, char *buf,
+		  size_t len);
+
+/* ---- Register access -------------------------------------------------- */
+
+/*
+ * Read or write one value of @width bytes (1, 2, 4 or 8) at @off of BAR
+ * @bar: exactly one pread/pwrite of @width bytes on the BAR file, so the
+ * device sees one access of that width (within the module's rules for the
+ * BAR).  Values are in the CPU's order; the device's bytes are little
+ * endian, as PCI is.  -EINVAL for another width or an @off not a multiple
+ * of it, -ERANGE past the end of the BAR, else the errno of the access.
+ */
+int aperture_read(struct aperture *ap, int bar, uint64_t off,
+		  unsigned int width, uint64_t *val);
+int aperture_write(struct aperture *ap, int bar, uint64_t off,
+		   unsigned int width, uint64_t val);
+
+/*
+ * Read-modify-write: the bits of @mask get the bits of @val, the others
+ * keep what a read gave.  The old value goes to @old if not NULL.
+ */
+int aperture_update(struct aperture *ap, int bar, uint64_t off,
+		    unsigned int width, uint64_t val, uint64_t mask,
+		    uint64_t *old);
+
+static inline int aperture_read8(struct aperture *ap, int bar, uint64_t off,
+				 uint8_t *v)
+{
+	uint64_t x;
+	int ret = aperture_read(ap, bar, off, 1, &x);
+
+	if (!ret)
+		*v = (uint8_t)x;
+	return ret;
+}
+
+static inline int aperture_read16(struct aperture *ap, int bar, uint64_t off,
+				  uint16_t *v)
+{
+	uint64_t x;
+	int ret = aperture_read(ap, bar, off, 2, &x);
+
+	if (!ret)
+		*v = (uint16_t)x;
+	return ret;
+}
+
+static inline int aperture_read32(struct aperture *ap, int bar, uint64_t off,
+				  uint32_t *v)
+{
+	uint64_t x;
+	int ret = aperture_read(ap, bar, off, 4, &x);
+
+	if (!ret)
+		*v = (uint32_t)x;
+	return ret;
+}
+
+static inline int aperture_read64(struct aperture *ap, int bar, uint64_t off,
+				  uint64_t *v)
+{
+	return aperture_read(ap, bar, off, 8, v);
+}
+
+static inline int aperture_write8(struct aperture *ap, int bar, uint64_t off,
+				  uint8_t v)
+{
+	return aperture_write(ap, bar, off, 1, v);
+}
+
+static inline int aperture_write16(struct aperture *ap, int bar,
+				   uint64_t off, uint16_t v)
+{
+	return aperture_write(ap, bar, off, 2, v);
+}
+
+static inline int aperture_write32(struct aperture *ap, int bar,
+				   uint64_t off, uint32_t v)
+{
+	return aperture_write(ap, bar, off, 4, v);
+}
+
+static inline int aperture_write64(struct aperture *ap, int bar,
+				   uint64_t off, uint64_t v)
+{
+	return aperture_write(ap, bar, off, 8, v);
+}
+
+/*
+ * Bulk transfer of @len bytes at @off (one pread/pwrite; the module cuts
+ * it into accesses by the BAR's rules).  Returns the bytes moved or
+ * -errno; -ERANGE if the range leaves the BAR.
+ */
+long aperture_pread(struct aperture *ap, int bar, uint64_t off, void *buf,
+		    size_t len);
+long aperture_pwrite(struct aperture *ap, int bar, uint64_t off,
+		     const void *buf, size_t len);
+
+/* ---- Waiting ---------------------------------------------------------- */
+
+/*
+ * Poll until (value & @mask) == (@want & @mask) or @timeout_ms passed
+ * (Check's default test timeout is 4 s: take one below it).  The last
+ * value read goes to @last if not NULL, on success and on timeout alike.
+ * 0 on a match, -ETIMEDOUT when time ran out, else the read's -errno.
+ */
+int aperture_wait(struct aperture *ap, int bar, uint64_t off,
+		  unsigned int width, uint64_t mask, uint64_t want,
+		  unsigned int timeout_ms, uint64_t *last);
+
+/* ---- Registers by name ------------------------------------------------ */
+
+/*
+ * @name is BLOCK.REGISTER or BLOCK.REGISTER.FIELD of the register
+ * descriptions the mount was given (aperturefs -o regs=): the file
+ * <fn>/regs/BLOCK/REGISTER[.FIELD], which the daemon serves from its
+ * description model.  -ENOENT if the mount has no such register (or no
+ * description for the function), -EINVAL for a malformed name or a value
+ * the daemon refuses (it does not fit, or names no value: info's
+ * "regs.refused" line says why), -EACCES for a read-only register.
+ */
+int aperture_reg_read(struct aperture *ap, const char *name, uint64_t *val);
+int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val);
+
+/* The value as the daemon shows it ("0x010000ed", "1"), no newline. */
+int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
+			   size_t len);
+
+/* Write @text as given: decimal, 0x hex, or an enumerated value name. */
+int aperture_reg_write_text(struct aperture *ap, const char *name,
+			    const char *text);
+
+/* aperture_wait() for a named register or field: until it reads @want. */
+int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
+		      unsigned int timeout_ms, uint64_t *last);
+
+/*
+ * The function's registers file (one line per described register,
+ * "bar<N> 0x<OFFSET> <BLOCK> <REGISTER> 0x<VALUE> <FIELD>=<DEC>...") into
+ * a malloc'ed string *@text.
+ */
+int aperture_snapshot(struct aperture *ap, char **text);
+
+/*
+ * Compare two snapshots: per register whose line changed, one line
+ * "BLOCK.REGISTER 0xOLD -> 0xNEW: FIELD OLD -> NEW, ..." (fields that
+ * changed), and "BLOCK.REGISTER only before|after: VALUE" for registers
+ * in one of them.  *@text (malloc'ed) gets the lines; returns their
+ * count, or -EINVAL if a snapshot is not in the registers format.
+ */
+int aperture_diff(const char *before, const char *after, char **text);
+
+/* ---- Mapping ---------------------------------------------------------- */
+
+/*
+ * Map the whole of BAR @bar shared (read and write) where the mount
+ * offers mmap of BAR files (FUSE passthrough).  On success *@addr and
+ * *@len describe the mapping, owned by @ap until aperture_unmap() or
+ * aperture_close().  On failure the -errno of mmap is returned and, if
+ * @why is not NULL, the reason the mount gives for it (the text in
+ * parentheses of info's "barN.mmap: no (...)" line, or the errno's
+ * message when info has none).
+ */
+int aperture_map(struct aperture *ap, int bar, volatile void **addr,
+		 size_t *len, char *why, size_t whylen);
+int aperture_unmap(struct aperture *ap, int bar);
+
+/* ---- Errors ----------------------------------------------------------- */
+
+/* The symbolic name of an errno value (either sign): "ENOENT", or NULL. */
+const char *aperture_errno_name(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* APERTURE_APERTURE_H */
