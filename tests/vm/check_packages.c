@@ -71,6 +71,17 @@ START_TEST(fresh_root)
 	fs_expect("", "dpkg -l 'aperture*' 2>/dev/null | grep '^[a-z][a-z] '; true");
 	fs_expect("", "ls /usr/src | grep aperture; command -v aperturefs "
 		  "mount.fuse.aperturefs; true");
+	/*
+	 * Where the runner shares the kernel's module tree read-only, give
+	 * it a writable layer, as a real system's is: the share over what
+	 * the root itself holds there (the Debian 13 root's build links).
+	 */
+	must("m=/lib/modules/$(uname -r); mountpoint -q $m || exit 0; "
+	     "mkdir -p /tmp/mods/root /tmp/mods/upper /tmp/mods/work && "
+	     "mount --bind / /tmp/mods/root && l=$m && "
+	     "{ [ ! -d /tmp/mods/root$m ] || l=$m:/tmp/mods/root$m; } && "
+	     "mount -t overlay overlay -o lowerdir=$l,upperdir=/tmp/mods/upper,"
+	     "workdir=/tmp/mods/work $m");
 	/* What names the project before: compared after the purge. */
 	must(TRACES " >/tmp/traces-before");
 	/* No network: apt reads the local repository only. */
