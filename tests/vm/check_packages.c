@@ -159,12 +159,11 @@ END_TEST
 
 START_TEST(modprobe_and_modules_load)
 {
-	/* What the modules-load.d entry names, loaded as systemd would. */
+	/* What the modules-load.d entry names, loaded as systemd-modules-load
+	 * does at boot (modprobe of each name). */
 	fs_expect("aperture_io\n", "grep -v '^#' "
 		  "/usr/lib/modules-load.d/aperturefs.conf");
-	must("if [ -x /usr/lib/systemd/systemd-modules-load ]; then "
-	     "/usr/lib/systemd/systemd-modules-load; else modprobe $(grep -v "
-	     "'^#' /usr/lib/modules-load.d/aperturefs.conf); fi");
+	must("modprobe -a $(grep -v '^#' /usr/lib/modules-load.d/aperturefs.conf)");
 	ck_assert_int_eq(access("/dev/aperture_io", F_OK), 0);
 	fs_expect("/updates/dkms/aperture_io.ko\n",
 		  "modinfo -F filename aperture_io | sed 's|.*\\(/updates/\\)|\\1|; "
@@ -263,8 +262,8 @@ START_TEST(make_install_uninstall)
 	must("env -u B make -C /tmp/s/aperturefs-%s -j2 install install-dkms %s",
 	     version, vars);
 	/* The daemon was built, and nothing of the test suites. */
-	fs_expect("/tmp/s/aperturefs-%s/build/host/aperturefs\n", "find "
-		  "/tmp/s/aperturefs-%s/build -type f -perm -100", version, version);
+	fs_expect(fs_path("/tmp/s/aperturefs-%s/build/host/aperturefs\n", version),
+		  "find /tmp/s/aperturefs-%s/build -type f -perm -100", version);
 	/* The packages' files, but for Debian's own (changelog, copyright)
 	 * and with the man page as installed, uncompressed. */
 	fs_expect("", "cd %s && { dpkg-deb -c aperturefs_%s_*.deb; dpkg-deb "
