@@ -82,6 +82,13 @@ START_TEST(fresh_root)
 	     "{ [ ! -d /tmp/mods/root$m ] || l=$m:/tmp/mods/root$m; } && "
 	     "mount -t overlay overlay -o lowerdir=$l,upperdir=/tmp/mods/upper,"
 	     "workdir=/tmp/mods/work $m");
+	/*
+	 * A real system has its running kernel's image installed, with the
+	 * module index (modules.dep); this root may not (the guest boots
+	 * the runner's kernel), and DKMS 3.2 skips depmod for a kernel
+	 * without one.  Index what the root has for the running kernel.
+	 */
+	must("[ -f /lib/modules/$(uname -r)/modules.dep ] || depmod $(uname -r)");
 	/* No network: apt reads the local repository only. */
 	must("rm -f /etc/apt/sources.list.d/*; echo 'deb [trusted=yes] "
 	     "file:%s/repo ./' >/etc/apt/sources.list; " APT "update", pkgdir);
