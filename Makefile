@@ -5,7 +5,10 @@
 # KDIR     kernel build tree the module is built against.  Defaults to the
 #          running kernel's headers, so `make && sudo make load` works on a
 #          lab machine with linux-headers-$(uname -r) installed.
-# PREFIX   install prefix for the daemon and mount helper.
+# PREFIX   install prefix (make install): the daemon in $(PREFIX)/bin, man
+#          pages, the fstab example, the modules-load.d entry under it;
+#          SBINDIR (default /sbin) gets the mount helper, DKMSDIR (default
+#          /usr/src) the module source (make install-dkms).  DESTDIR too.
 # B        build directory of user space.  Each test world has its own
 #          (build/deb12, build/deb13) so binaries match their libraries.
 # KBUILD   where module objects go (one folder per kernel release).
@@ -53,7 +56,7 @@ VM_SUITES  := $(patsubst tests/vm/%.c,$(B)/tests/vm/%,$(wildcard tests/vm/check_
 TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests/bench/*.c))
 
 .PHONY: all user module load unload check check-unit check-vm setup demo \
-	bench install clean format help
+	bench install install-dkms uninstall clean format help
 .DEFAULT_GOAL := all
 
 all: user module
@@ -132,12 +135,55 @@ bench:
 	tests/bench/run
 	tests/bench/client-run
 
-install: user install-client
-	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/aperturefs
-	install -d $(DESTDIR)/sbin
-	ln -sf $(PREFIX)/bin/aperturefs $(DESTDIR)/sbin/mount.fuse.aperturefs
+# What a source install puts in place; debian/rules installs the same set.
+VERSION    ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= /sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/aperturefs
+MODLOADDIR ?= $(PREFIX)/lib/modules-load.d
+DKMSDIR    ?= /usr/src
+DKMS_SRC   := $(DESTDIR)$(DKMSDIR)/aperture-io-$(VERSION)
+MAN8       := $(wildcard man/*.8)
+
+# The daemon and what comes with it (never the test suites).
+install: $(DAEMON) install-client
+	install -D -m 0755 $(DAEMON) $(DESTDIR)$(BINDIR)/aperturefs
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sfn $(BINDIR)/aperturefs $(DESTDIR)$(SBINDIR)/mount.fuse.aperturefs
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 man/fstab.example $(DESTDIR)$(DOCDIR)/examples/fstab
+	install -D -m 0644 man/modules-load.conf \
+		$(DESTDIR)$(MODLOADDIR)/aperturefs.conf
 	install -d $(DESTDIR)$(REGSDIR)
 	install -m 0644 regs/*.svd regs/*.xml $(DESTDIR)$(REGSDIR)/
+
+# The module's source and dkms.conf, for `dkms install aperture-io/$(VERSION)`.
+install-dkms:
+	install -d $(DKMS_SRC)/include
+	install -m 0644 kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) $(DKMS_SRC)/
+	install -m 0644 $(wildcard include/*.h) $(DKMS_SRC)/include/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' debian/aperture-io-dkms.dkms \
+		>$(DKMS_SRC)/dkms.conf
+
+# Removes what install and install-dkms put in place.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aperturefs \
+		$(DESTDIR)$(SBINDIR)/mount.fuse.aperturefs \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(DESTDIR)$(DOCDIR)/examples/fstab \
+		$(DESTDIR)$(MODLOADDIR)/aperturefs.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
+	rm -f $(addprefix $(DESTDIR)$(REGSDIR)/,$(notdir $(wildcard regs/*.svd regs/*.xml)))
+	-rmdir $(DESTDIR)$(REGSDIR)
+	rm -f $(DESTDIR)$(PREFIX)/bin/aperture \
+		$(DESTDIR)$(LIBDIR)/libaperture.so* \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/aperture.pc \
+		$(DESTDIR)$(PREFIX)/share/man/man1/aperture.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/libaperture.3
+	rm -rf $(DESTDIR)$(PREFIX)/include/aperture
+	rm -rf $(DKMS_SRC)
 
 format:
 	clang-format -i $(wildcard src/*.[ch] include/*.h fuse-mount/*.[ch] \
@@ -149,7 +195,7 @@ clean:
 
 help:
 	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
-	@echo "Targets: all user module load unload check check-unit setup demo bench install format clean"
+	@echo "Targets: all user module load unload check check-unit setup demo bench install install-dkms uninstall format clean"
 
 include client.mk
 
