@@ -639,11 +639,11 @@ static size_t aperture_copy_to_user(const u8 *src, size_t len,
 		iov_iter_advance(iter, n);
 		done += n;
 	}
-	return done + copy_to_iter(src + done, len - done, iter);
+	return done + aperture_copy_to_iter(src + done, len - done, iter);
 
 efault:
 	user_access_end();
-	return done + copy_to_iter(src + done, len - done, iter);
+	return done + aperture_copy_to_iter(src + done, len - done, iter);
 }
 
 static size_t aperture_copy_from_user(u8 *dst, size_t len,
@@ -1446,6 +1446,12 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		ret = -EINVAL;
 		goto out_put_pdev;
 	}
+	if (width == APERTURE_IO_WIDTH_64 && !APERTURE_HAVE_MMIO64) {
+		ap_info(pdev, arg->bar,
+			"a 32-bit kernel has no 64-bit MMIO access, refusing\n");
+		ret = -EINVAL;
+		goto out_put_pdev;
+	}
 
 	if (!open) {
 		mutex_lock(&aperture_lock);
@@ -1465,6 +1471,12 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
 	if (ret) {
 		ap_warn(pdev, arg->bar, "kernel is locked down, refusing\n");
+		goto out_put_pdev;
+	}
+	if (size > APERTURE_WINDOWS_MAX) {
+		ap_info(pdev, arg->bar,
+			"a 32-bit kernel cannot map a BAR of 4 GiB or more, refusing\n");
+		ret = -EFBIG;
 		goto out_put_pdev;
 	}
 	if ((bar_flags & APERTURE_IO_BAR_MEM) &&
