@@ -10,7 +10,8 @@
  *              and 16 MiB compare equal with the VRAM and with the host's
  *              file behind ivshmem
  *   above4g    ivshmem's 64-bit prefetchable BAR lies above 4 GiB and is
- *              reached there, by the module and through aperturefs, whose
+ *              reached there, by the module (pread, pwrite, mmap of its
+ *              last page) and through aperturefs, whose
  *              file has a 64-bit size and offsets; a BAR of 4 GiB, whose
  *              size a 32-bit kernel's windows cannot hold, is refused
  *   uncached   register (uncached) windows are one ioremap of the whole
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,8 +262,9 @@ START_TEST(ivshmem_bar_above_4g)
 {
 	struct mu_dev shm = mu_find(IVSHMEM_ID);
 	uint64_t start, size, flags;
+	uint8_t want[256], got[256], *p;
 	struct aperture_io_bar a;
-	int fd;
+	int fd, host;
 
 	sysfs_bar(&shm, SHM_BAR, &start, &size, &flags);
 	ck_assert_msg(start >= 4 * GIB, "ivshmem BAR2 at %#llx, below 4 GiB",
@@ -276,6 +279,21 @@ START_TEST(ivshmem_bar_above_4g)
 	ck_assert_uint_eq(a.bar_flags & (APERTURE_IO_BAR_64 |
 					 APERTURE_IO_BAR_PREFETCH),
 			  APERTURE_IO_BAR_64 | APERTURE_IO_BAR_PREFETCH);
+
+	/* Its last page mapped by a user: the host sees what was stored. */
+	host = mu_host_shm();
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)(size - 4096));
+	ck_assert_msg(p != MAP_FAILED, "mmap of the last page: %s",
+		      strerror(errno));
+	mu_random(want, sizeof(want), mu_seed());
+	memcpy(p + 4096 - sizeof(want), want, sizeof(want));
+	ck_assert_int_eq(msync(p, 4096, MS_SYNC), 0);
+	ck_assert_int_eq(pread(host, got, sizeof(got),
+			       (off_t)(size - sizeof(got))), sizeof(got));
+	ck_assert_int_eq(mu_diff(want, got, sizeof(want)), -1);
+	munmap(p, 4096);
+	close(host);
 	close(fd);
 }
 END_TEST
