@@ -186,6 +186,9 @@ START_TEST(widths_unaligned_writes)
 	ck_assert_int_eq(errno, EINVAL);
 	close(fd);
 
+	/* A 32-bit kernel refuses the width itself (widths_fixed). */
+	if (mu_kernel_is_32bit())
+		return;
 	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_64, NULL);
 	ck_assert_int_eq(pwrite(fd, b, 8, 4), -1);
 	ck_assert_int_eq(errno, EINVAL);
