@@ -107,7 +107,7 @@ static inline void aperture_raw_writeq(u64 v, volatile void __iomem *a)
 /*
  * The kernel windows take their size as unsigned long (io_mapping) or
  * size_t (ioremap): a 32-bit kernel cannot window a BAR of 4 GiB or more
- * (the size would wrap to 0, and x86 PAT warns about the empty range).
+ * (the size would wrap to 0).
  */
 #define APERTURE_WINDOWS_MAX ((u64)ULONG_MAX)
 
