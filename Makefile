@@ -36,7 +36,7 @@ PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP \
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP \
 	    -DAPERTUREFS_VERSION='"$(VERSION)"' \
 	    -DAPERTURE_REGS_DATADIR='"$(REGSDIR)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))

@@ -142,4 +142,28 @@ static inline bool aperture_kmap_is_wc(const volatile void __iomem *addr)
 #define aperture_io_mapping_is_wc(m) true
 #endif
 
+/*
+ * A fixed 64-bit access width needs an 8-byte MMIO instruction, which a
+ * 32-bit x86 kernel does not have: readq/writeq there are two 32-bit
+ * accesses (io-64-nonatomic-lo-hi.h), which a register sees as two.
+ */
+#define APERTURE_HAVE_MMIO64 IS_ENABLED(CONFIG_64BIT)
+
+/*
+ * copy_to_iter() that stops exactly at the first byte it cannot store.
+ * x86-32's copy_to_user() (CONFIG_X86_INTEL_USERCOPY, on Intel CPUs)
+ * copies 64-byte blocks when source and destination are aligned
+ * differently and, on a fault, counts the whole block as not copied; the
+ * bytes before the fault then go one by one.
+ */
+static inline size_t aperture_copy_to_iter(const void *src, size_t len,
+					   struct iov_iter *iter)
+{
+	size_t done = copy_to_iter(src, len, iter);
+
+	while (done < len && copy_to_iter(src + done, 1, iter) == 1)
+		done++;
+	return done;
+}
+
 #endif /* APERTURE_COMPAT_H */

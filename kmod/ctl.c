@@ -213,6 +213,13 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		goto out_put_pdev;
 	}
 
+	if (width == APERTURE_IO_WIDTH_64 && !APERTURE_HAVE_MMIO64) {
+		ap_info(pdev, arg->bar,
+			"a 32-bit kernel has no 64-bit MMIO access, refusing\n");
+		ret = -EINVAL;
+		goto out_put_pdev;
+	}
+
 	/*
 	 * Write-combining allows speculative and merged reads, which a
 	 * read-to-clear register cannot take: only prefetchable BARs (as

@@ -268,7 +268,7 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 		if (count <= sizeof(val))
 			memcpy(val + done, buf, chunk);
 		if (!write) {
-			moved = copy_to_iter(buf, chunk, iter);
+			moved = aperture_copy_to_iter(buf, chunk, iter);
 			if (moved < chunk) {
 				done += moved;
 				ret = -EFAULT;

@@ -138,11 +138,20 @@ START_TEST(widths_fixed)
 	ck_assert_msg(b == 0x00 || b == 0xff, "byte read of edu gave %#x", b);
 	close(fd);
 
-	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_64, &a);
-	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_64);
-	ck_assert_int_eq(pread(fd, &q, 8, 0), 8);
-	ck_assert_uint_eq(q, ~0ull);
-	close(fd);
+	/*
+	 * A 32-bit kernel has no 8-byte MMIO access: a fixed 64-bit width
+	 * is refused rather than split into two 32-bit accesses.
+	 */
+	if (mu_kernel_is_32bit()) {
+		ck_assert_int_eq(mu_try_open(&edu, 0, APERTURE_IO_WIDTH_64, NULL),
+				 -EINVAL);
+	} else {
+		fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_64, &a);
+		ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_64);
+		ck_assert_int_eq(pread(fd, &q, 8, 0), 8);
+		ck_assert_uint_eq(q, ~0ull);
+		close(fd);
+	}
 
 	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_32, &a);
 	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_32);
@@ -177,6 +186,9 @@ START_TEST(widths_unaligned_writes)
 	ck_assert_int_eq(errno, EINVAL);
 	close(fd);
 
+	/* A 32-bit kernel refuses the width itself (widths_fixed). */
+	if (mu_kernel_is_32bit())
+		return;
 	fd = mu_open(&edu, 0, APERTURE_IO_WIDTH_64, NULL);
 	ck_assert_int_eq(pwrite(fd, b, 8, 4), -1);
 	ck_assert_int_eq(errno, EINVAL);

@@ -113,11 +113,13 @@ END_TEST
 START_TEST(no_leaked_references)
 {
 	struct mu_dev edu = mu_find(EDU_ID), shm = mu_find(IVSHMEM_ID);
+	/* Every width; a 32-bit kernel refuses 64-bit ones (check_module). */
+	int widths = mu_kernel_is_32bit() ? 4 : 5;
 	int fds[64], i;
 
 	for (i = 0; i < 64; i++)
 		fds[i] = mu_open(i & 1 ? &edu : &shm, i & 1 ? 0 : 2,
-				 (uint32_t)(i % 5), NULL);
+				 (uint32_t)(i % widths), NULL);
 	ck_assert_int_gt(refcnt(), 0);
 	for (i = 0; i < 64; i++)
 		close(fds[i]);

@@ -4,18 +4,20 @@
 CACHE=${APERTUREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aperturefs}
 APT_DIR=$CACHE/apt
 KERNELS=$CACHE/kernels
-KERNEL_NAMES="6.1 6.12 6.12-deb13 7.3"
+KERNEL_NAMES="6.1 6.12 6.12-deb13 7.3 6.1-686-pae"
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 log() { echo "aperturefs: $*" >&2; }
 die() { echo "aperturefs: error: $*" >&2; exit 1; }
 
-# The world of a kernel name: deb12 (host root, gcc 12, libfuse 3.14) or
-# deb13 (the mmdebstrap root, gcc 14, libfuse 3.17).
+# The world of a kernel name: deb12 (host root, gcc 12, libfuse 3.14),
+# deb13 (the mmdebstrap root, gcc 14, libfuse 3.17) or deb12-i386 (an
+# i386 mmdebstrap root, gcc 12, libfuse 3.14, for the 32-bit PAE kernel).
 kernel_world() {
 	case $1 in
 	6.1 | 6.12) echo deb12 ;;
 	6.12-deb13 | 7.3) echo deb13 ;;
+	6.1-686-pae) echo deb12-i386 ;;
 	*) die "unknown kernel '$1' (one of: $KERNEL_NAMES)" ;;
 	esac
 }
@@ -29,19 +31,54 @@ kernel_dir() {
 
 kernel_release() { cat "$(kernel_dir "$1")/release"; }
 
-# The Debian 13 root, set up by tests/setup.
-deb13_root() {
-	[ -f "$CACHE/deb13-root/.done" ] ||
-		die "the Debian 13 root is not set up: run tests/setup"
-	(cd "$CACHE/deb13-root" && pwd -P)
+# The root of a world that is not this host's, set up by tests/setup.
+world_root() {
+	[ -f "$CACHE/$1-root/.done" ] ||
+		die "the root of world $1 is not set up: run tests/setup"
+	(cd "$CACHE/$1-root" && pwd -P)
 }
 
-# Run a command inside the Debian 13 root with the source tree at the same
-# path, in a private mount namespace (nothing is left mounted).
-in_deb13() {
-	local root
-	root=$(deb13_root)
-	unshare -m --propagation private bash -c '
+deb13_root() { world_root deb13; }
+
+# The QEMU of a world, and its guests' memory: the i386 world's is more
+# than its kernel maps directly (896 MiB with the 3G/1G split), so that
+# HIGHMEM is in use.
+world_qemu() {
+	case $1 in
+	deb12-i386) echo qemu-system-i386 ;;
+	*) echo qemu-system-x86_64 ;;
+	esac
+}
+
+# TCG's "max" CPU is an AMD one, family 6: a 32-bit kernel takes it for
+# an Athlon and warns that such CPUs are not fit for SMP.
+world_cpu() {
+	case $1 in
+	deb12-i386) echo max,vendor=GenuineIntel ;;
+	*) echo max ;;
+	esac
+}
+
+world_memory() {
+	case $1 in
+	deb12-i386) echo 2G ;;
+	*) echo 1G ;;
+	esac
+}
+
+# Run a command in a world with the source tree at the same path: on this
+# host for deb12, else chrooted into the world's root in a private mount
+# namespace (nothing is left mounted), with a 32-bit uname for i386.
+in_world() {
+	local world=$1 root pers=
+	shift
+	if [ "$world" = deb12 ]; then
+		(cd "$SRC" && "$@")
+		return
+	fi
+	root=$(world_root "$world")
+	[ "$world" != deb12-i386 ] || pers="setarch i686"
+	$pers unshare -m --propagation private bash -c '
 		root=$1; src=$2; shift 2
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
@@ -51,6 +88,8 @@ in_deb13() {
 			HOME=/root TERM=dumb bash -c "cd \"\$0\" && \"\$@\"" "$src" "$@"
 	' bash "$root" "$SRC" "$@"
 }
+
+in_deb13() { in_world deb13 "$@"; }
 
 # tcg, or kvm where /dev/kvm can really boot this kernel: a probe (a guest
 # that runs `true` under KVM within 30 s) decides once per kernel, host
@@ -62,7 +101,7 @@ probe_accel() {
 		echo tcg
 		return
 	fi
-	f="$CACHE/accel/$(kernel_release "$k")_$(uname -r)_$(qemu-system-x86_64 --version | head -n 1 | tr -dc '0-9.')"
+	f="$CACHE/accel/$(kernel_release "$k")_$(uname -r)_$($(world_qemu "$(kernel_world "$k")") --version | head -n 1 | tr -dc '0-9.')"
 	if [ ! -f "$f" ]; then
 		mkdir -p "$CACHE/accel"
 		if APERTUREFS_ACCEL=kvm "$SRC/tests/vm/run" --kernel "$k" --no-module \

@@ -22,6 +22,7 @@
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,15 @@ static inline int mu_open(const struct mu_dev *d, unsigned int bar,
 	ck_assert_msg(fd >= 0, "open %s BAR %u flags %#x: %s", d->name, bar,
 		      flags, strerror(-fd));
 	return fd;
+}
+
+/* Is the running kernel a 32-bit x86 one (i686), whatever we are built as? */
+static inline int mu_kernel_is_32bit(void)
+{
+	struct utsname u;
+
+	ck_assert_int_eq(uname(&u), 0);
+	return u.machine[0] == 'i' && !strcmp(u.machine + 2, "86");
 }
 
 /* 32-bit register access through a descriptor. */
