@@ -3,8 +3,10 @@
  * write-combining on a register BAR, no memory type silently taken over
  * from another mapping of the BAR, a re-open of a descriptor gains
  * nothing, a descriptor's size, mode and owner never change, a BAR
- * smaller than a page is not mapped, I/O ports are accessed at the width
- * asked for, and an access to a BAR whose decoding is off is refused.
+ * smaller than a page is not mapped, and an access to a BAR whose
+ * decoding is off is refused.  (That I/O ports are accessed at the width
+ * asked for has no test yet: ftrace cannot filter ioread8/16/32 on
+ * Debian's kernels, and another way to count port accesses is to come.)
  *
  *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_rules'
  */
@@ -215,92 +217,6 @@ START_TEST(subpage_bar_not_mapped)
 }
 END_TEST
 
-/* Writes s to a tracefs file; fails the test if it cannot. */
-static void tr(const char *file, const char *s)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-	ck_assert_msg(write(fd, s, strlen(s)) == (ssize_t)strlen(s),
-		      "write %s to %s: %s", s, path, strerror(errno));
-	close(fd);
-}
-
-/*
- * The port accesses of a pread of len bytes at off, traced with ftrace's
- * function tracer on ioread8/16/32: counts in n[1], n[2], n[4].
- */
-static void traced_pread(int fd, size_t len, off_t off, int n[5])
-{
-	static const char *const fn[] = { "ioread8", "ioread16", "ioread32" };
-	static char buf[1 << 16];
-	char pid[32], needle[32];
-	ssize_t got;
-	size_t i;
-	int tfd;
-
-	if (access("/sys/kernel/tracing/trace", F_OK) != 0)
-		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	tr("tracing_on", "0");
-	tr("current_tracer", "nop");
-	tr("set_ftrace_filter", "ioread8 ioread16 ioread32");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	tr("set_ftrace_pid", pid);
-	tr("current_tracer", "function");
-	tr("trace", "");
-	tr("tracing_on", "1");
-	ck_assert_int_eq(pread(fd, buf, len, off), (ssize_t)len);
-	tr("tracing_on", "0");
-	tfd = open("/sys/kernel/tracing/trace", O_RDONLY | O_CLOEXEC);
-	ck_assert_int_ge(tfd, 0);
-	got = read(tfd, buf, sizeof(buf) - 1);
-	ck_assert_int_gt(got, 0);
-	buf[got] = 0;
-	close(tfd);
-	tr("current_tracer", "nop");
-	memset(n, 0, 5 * sizeof(*n));
-	for (i = 0; i < 3; i++) {
-		char *p = buf;
-
-		snprintf(needle, sizeof(needle), " %s <-", fn[i]);
-		while ((p = strstr(p, needle))) {
-			n[1 << i]++;
-			p += strlen(needle);
-		}
-	}
-}
-
-START_TEST(ioport_width_asked)
-{
-	struct mu_dev td = mu_find(TESTDEV_ID);
-	struct aperture_io_bar a;
-	int fd = mu_open(&td, 1, 0, &a), n[5];
-
-	ck_assert_uint_eq(a.bar_flags, APERTURE_IO_BAR_IO);
-	ck_assert_uint_eq(a.width, APERTURE_IO_WIDTH_AUTO);
-	/* One byte at port + 3: one inb, nothing of its neighbours. */
-	traced_pread(fd, 1, 3, n);
-	ck_assert_int_eq(n[1], 1);
-	ck_assert_int_eq(n[2], 0);
-	ck_assert_int_eq(n[4], 0);
-	/* Seven bytes at 1: inb, inw, inl in natural alignment. */
-	traced_pread(fd, 7, 1, n);
-	ck_assert_int_eq(n[1], 1);
-	ck_assert_int_eq(n[2], 1);
-	ck_assert_int_eq(n[4], 1);
-	close(fd);
-	/* A fixed width still rules: 32-bit reads cover the byte. */
-	fd = mu_open(&td, 1, APERTURE_IO_WIDTH_32, NULL);
-	traced_pread(fd, 1, 3, n);
-	ck_assert_int_eq(n[1], 0);
-	ck_assert_int_eq(n[4], 1);
-	close(fd);
-}
-END_TEST
-
 START_TEST(klog_clean)
 {
 	char line[512];
@@ -323,7 +239,6 @@ Suite *module_rules_suite(void)
 	tcase_add_test(tc, reopen_needs_rawio);
 	tcase_add_test(tc, attributes_fixed);
 	tcase_add_test(tc, subpage_bar_not_mapped);
-	tcase_add_test(tc, ioport_width_asked);
 	tcase_add_test(tc, klog_clean);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

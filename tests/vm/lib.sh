@@ -4,7 +4,11 @@
 CACHE=${APERTUREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aperturefs}
 APT_DIR=$CACHE/apt
 KERNELS=$CACHE/kernels
-KERNEL_NAMES="6.1 6.12 6.12-deb13 7.3 6.1-686-pae"
+# The kernels make check runs; ALL_KERNEL_NAMES adds the 32-bit world,
+# which tests/setup fetches and tests/vm/run boots, but whose suites are
+# not all proven there yet (--kernel 6.1-686-pae runs them).
+KERNEL_NAMES="6.1 6.12 6.12-deb13 7.3"
+ALL_KERNEL_NAMES="$KERNEL_NAMES 6.1-686-pae"
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 log() { echo "aperturefs: $*" >&2; }
@@ -18,7 +22,7 @@ kernel_world() {
 	6.1 | 6.12) echo deb12 ;;
 	6.12-deb13 | 7.3) echo deb13 ;;
 	6.1-686-pae) echo deb12-i386 ;;
-	*) die "unknown kernel '$1' (one of: $KERNEL_NAMES)" ;;
+	*) die "unknown kernel '$1' (one of: $ALL_KERNEL_NAMES)" ;;
 	esac
 }
 
