@@ -147,7 +147,7 @@ DKMS_SRC   := $(DESTDIR)$(DKMSDIR)/aperture-io-$(VERSION)
 MAN8       := $(wildcard man/*.8)
 
 # The daemon and what comes with it (never the test suites).
-install: $(DAEMON) install-client
+install: $(DAEMON)
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(BINDIR)/aperturefs
 	install -d $(DESTDIR)$(SBINDIR)
 	ln -sfn $(BINDIR)/aperturefs $(DESTDIR)$(SBINDIR)/mount.fuse.aperturefs
