@@ -17,7 +17,7 @@
 # TESTDATA public register descriptions the unit suites parse (not in the
 #          tree: beside the clone, as CI has it; for a git worktree, beside
 #          the main clone).
-# VERSION  what aperturefs --version says.
+# VERSION  what aperturefs --version says (default: debian/changelog's).
 # REGSDIR  where the register descriptions of regs/ are installed (and
 #          where the daemon looks for them after /etc/aperturefs/regs).
 KDIR    ?= /lib/modules/$(shell uname -r)/build
@@ -30,7 +30,7 @@ PKG_CONFIG ?= pkg-config
 TESTDATA ?= $(or $(wildcard ../shared/testdata),$(abspath $(shell git \
 	    rev-parse --git-common-dir 2>/dev/null)/../../shared/testdata))
 REGSDIR ?= $(PREFIX)/share/aperturefs/regs
-VERSION ?= 0.2.0
+VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 
 PKGS     := fuse3 libpci libxml-2.0
 CFLAGS   ?= -O2 -g
@@ -136,7 +136,6 @@ bench:
 	tests/bench/client-run
 
 # What a source install puts in place; debian/rules installs the same set.
-VERSION    ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= /sbin
 MANDIR     ?= $(PREFIX)/share/man
