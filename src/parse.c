@@ -113,19 +113,22 @@ static int ap_parse_id(const char *s, unsigned long *out)
 #define AP_NSS_BUF_MIN	1024
 #define AP_NSS_BUF_MAX	(64u << 20)
 
-int ap_parse_uid(const char *s, uid_t *out)
+/*
+ * A user or group name looked up with a growing buffer: the *_r lookups
+ * say ERANGE when an entry (a large group) does not fit.  lookup wraps
+ * getpwnam_r or getgrnam_r and stores the id in *id.
+ */
+typedef int ap_nss_lookup(const char *name, char *buf, size_t len,
+			  unsigned long *id);
+
+static int ap_parse_name(const char *s, unsigned long *out,
+			 ap_nss_lookup *lookup)
 {
-	struct passwd pw, *res = NULL;
 	size_t len = AP_NSS_BUF_MIN;
 	char *buf = NULL, *tmp;
-	unsigned long v;
 	int ret;
 
-	ret = ap_parse_id(s, &v);
-	if (!ret) {
-		*out = v;
-		return 0;
-	}
+	ret = ap_parse_id(s, out);
 	if (ret != -ENODATA)
 		return ret;
 	for (;; len *= 2) {
@@ -135,49 +138,57 @@ int ap_parse_uid(const char *s, uid_t *out)
 			break;
 		}
 		buf = tmp;
-		ret = -getpwnam_r(s, &pw, buf, len, &res);
+		ret = lookup(s, buf, len, out);
 		if (ret != -ERANGE || len >= AP_NSS_BUF_MAX)
 			break;
 	}
+	free(buf);
+	return ret;
+}
+
+static int ap_lookup_user(const char *name, char *buf, size_t len,
+			  unsigned long *id)
+{
+	struct passwd pw, *res = NULL;
+	int ret = -getpwnam_r(name, &pw, buf, len, &res);
+
 	if (!ret && !res)
 		ret = -ENOENT;
 	if (!ret)
-		*out = res->pw_uid;
-	free(buf);
+		*id = res->pw_uid;
+	return ret;
+}
+
+static int ap_lookup_group(const char *name, char *buf, size_t len,
+			   unsigned long *id)
+{
+	struct group gr, *res = NULL;
+	int ret = -getgrnam_r(name, &gr, buf, len, &res);
+
+	if (!ret && !res)
+		ret = -ENOENT;
+	if (!ret)
+		*id = res->gr_gid;
+	return ret;
+}
+
+int ap_parse_uid(const char *s, uid_t *out)
+{
+	unsigned long v;
+	int ret = ap_parse_name(s, &v, ap_lookup_user);
+
+	if (!ret)
+		*out = v;
 	return ret;
 }
 
 int ap_parse_gid(const char *s, gid_t *out)
 {
-	struct group gr, *res = NULL;
-	size_t len = AP_NSS_BUF_MIN;
-	char *buf = NULL, *tmp;
 	unsigned long v;
-	int ret;
+	int ret = ap_parse_name(s, &v, ap_lookup_group);
 
-	ret = ap_parse_id(s, &v);
-	if (!ret) {
-		*out = v;
-		return 0;
-	}
-	if (ret != -ENODATA)
-		return ret;
-	for (;; len *= 2) {
-		tmp = realloc(buf, len);
-		if (!tmp) {
-			ret = -ENOMEM;
-			break;
-		}
-		buf = tmp;
-		ret = -getgrnam_r(s, &gr, buf, len, &res);
-		if (ret != -ERANGE || len >= AP_NSS_BUF_MAX)
-			break;
-	}
-	if (!ret && !res)
-		ret = -ENOENT;
 	if (!ret)
-		*out = res->gr_gid;
-	free(buf);
+		*out = v;
 	return ret;
 }
 
