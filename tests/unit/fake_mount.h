@@ -270,13 +270,13 @@ static inline void fk_last_scan(struct fk *m, long *scan, long *entries)
 	free(log);
 }
 
-/* Wait up to @ms for stat(@path) to succeed (@exists) or fail ENOENT. */
+/* Wait up to @ms for lstat(@path) to succeed (@exists) or fail ENOENT. */
 static inline bool fk_wait_path(const char *path, bool exists, int ms)
 {
 	struct stat st;
 
 	for (int i = 0; i <= ms / 10; i++) {
-		if ((stat(path, &st) == 0) == exists)
+		if ((lstat(path, &st) == 0) == exists)
 			return true;
 		usleep(10000);
 	}
