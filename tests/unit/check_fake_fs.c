@@ -213,6 +213,33 @@ START_TEST(blksize)
 }
 END_TEST
 
+/* Closing or fsync()ing a BAR file costs no round trip: the daemon has
+ * no flush and no fsync, so the kernel hears ENOSYS once and stops
+ * asking (libfuse's -d log shows every request). */
+START_TEST(no_flush_round_trips)
+{
+	char fake[PATH_MAX + 8];
+	struct fk m;
+	int fd;
+
+	fk_prepare(&m, machine);
+	snprintf(fake, sizeof(fake), "--fake=%s", m.desc);
+	ck_assert_int_eq(fk_run(&m, (const char *[]){ fake, "-d", m.mnt,
+						      NULL }), 0);
+	for (int i = 0; i < 4; i++) {
+		fd = open(FK_PATH(&m, "0000:00:04.0/bar0"), O_RDWR);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, "abcd", 4, 0), 4);
+		ck_assert_int_eq(fsync(fd), 0);
+		ck_assert_int_eq(close(fd), 0);
+	}
+	ck_assert_int_eq(fk_log_count(&m, "opcode: WRITE"), 4);
+	ck_assert_int_le(fk_log_count(&m, "opcode: FLUSH"), 1);
+	ck_assert_int_le(fk_log_count(&m, "opcode: FSYNC "), 1);
+	fk_umount(&m);
+}
+END_TEST
+
 START_TEST(read_only)
 {
 	struct stat st;
@@ -419,6 +446,7 @@ Suite *fake_fs_suite(void)
 	tcase_add_test(tc, read_write_bytes);
 	tcase_add_test(tc, ends);
 	tcase_add_test(tc, blksize);
+	tcase_add_test(tc, no_flush_round_trips);
 	tcase_add_test(tc, read_only);
 	suite_add_tcase(s, tc);
 
