@@ -234,6 +234,14 @@ err_free:
  * ms this way.  FUSE copies a direct_io reply into the reader's pages
  * either way; splice trades pinning the daemon's pages for allocating and
  * zeroing fresh pipe pages (init_on_alloc) and freeing them again.
+ *
+ * Nor are writes spliced into the module descriptor (write_buf with
+ * FUSE_CAP_SPLICE_READ): libfuse then receives every request through its
+ * pipe, one more system call each.  Measured on 7.3 (TCG, one vCPU,
+ * aperture-bench --quick, the same guest, two rounds, without -> with):
+ * 4 B writes 170-174 -> 221-222 us, 4 KiB writes 17.9-20.2 -> 13.6-15.3
+ * MB/s, 1 MiB writes 362-426 -> 385-415 MB/s (no gain), 4 B reads
+ * 191-195 -> 202-212 us.
  */
 struct ap_rbuf {
 	char *mem;		/* the buffer */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aperturefs.h"
 #include "regs_tree.h"
@@ -56,7 +57,8 @@ void ap_usage(const char *prog)
 	       "(00:04.0, -s00:04, 1234:11e8, -d ::0300)\n"
 	       "    -o width=auto|8|16|32|64   access width (default auto)\n"
 	       "    -o memtype=auto|uc|wc  memory type (default auto)\n"
-	       "    -o uid=USER,gid=GROUP  owner of the files (default root)\n"
+	       "    -o uid=USER,gid=GROUP  owner of the files (default: who "
+	       "mounts)\n"
 	       "    -o umask=OCTAL         mask of BAR files and config "
 	       "(default 0177: 0600)\n"
 	       "    -o passthrough=all|mmap|off  FUSE passthrough "
@@ -197,6 +199,10 @@ void ap_check_options(struct ap_fs *fs, struct ap_options *opt)
 	if (opt->umask && ap_parse_umask(opt->umask, &fs->umask) < 0)
 		ap_die("bad -o umask=%s: an octal mask such as 0117",
 		       opt->umask);
+	/* Files belong to whoever mounts (root for a real machine, the
+	 * user on a fake machine mounted through fusermount3). */
+	fs->uid = geteuid();
+	fs->gid = getegid();
 	if (opt->uid) {
 		ret = ap_parse_uid(opt->uid, &fs->uid);
 		if (ret < 0)

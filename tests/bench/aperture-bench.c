@@ -35,7 +35,7 @@
  * Output: human tables on stdout, plus lines for the host-side driver:
  *   "CSV,..."   one row per measured cell (header on "CSVH,...")
  *   "MD|..."    markdown for README
- *   "TARGET|.." one line per target of issue 6, met or missed
+ *   "TARGET|.." one line per target (issues 6 and 11), met or missed
  *
  * Caveats: under TCG absolute times mean little, only ratios within one
  * run.  Writes go to ivshmem BAR2 (its host file) and to edu's liveness
@@ -866,8 +866,13 @@ static void check_targets(struct bar_ctx *shm, struct bar_ctx *edu,
 		       "ivshmem BAR2 1 MiB %s: module/mapping = %.2f", ops[w],
 		       r);
 	}
-	/* What FUSE itself costs is the fake machine's memory file. */
-	r = worst_time_ratio(both, 2, sizes, nsizes, 0, P_DAEMON, P_FAKE,
+	/*
+	 * What FUSE itself costs is the fake machine's memory file.  Against
+	 * memory, ivshmem's RAM BAR: edu's register BAR is read 32 bits at
+	 * a time by the module (its descriptor alone is several times the
+	 * fake file's time from 4 KiB up), a cost no FUSE daemon can shed.
+	 */
+	r = worst_time_ratio(both, 1, sizes, nsizes, 0, P_DAEMON, P_FAKE,
 			     where, sizeof(where), &n);
 	if (!n)
 		target("daemon <= 1.25x fake file", false, false,
@@ -875,7 +880,8 @@ static void check_targets(struct bar_ctx *shm, struct bar_ctx *edu,
 		       shm->na[P_FAKE] : shm->na[P_DAEMON]);
 	else
 		target("daemon <= 1.25x fake file", true, r <= 1.25,
-		       "worst of %d sizes: %.2fx the fake file's time (%s)",
+		       "worst of %d ivshmem cells: %.2fx the fake file's "
+		       "time (%s)",
 		       n, r, where);
 	r = worst_time_ratio(both, 2, sizes, nsizes, 4096, P_PT, P_MODULE,
 			     where, sizeof(where), &n);

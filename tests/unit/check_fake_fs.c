@@ -213,6 +213,33 @@ START_TEST(blksize)
 }
 END_TEST
 
+/* Closing or fsync()ing a BAR file costs no round trip: the daemon has
+ * no flush and no fsync, so the kernel hears ENOSYS once and stops
+ * asking (libfuse's -d log shows every request). */
+START_TEST(no_flush_round_trips)
+{
+	char fake[PATH_MAX + 8];
+	struct fk m;
+	int fd;
+
+	fk_prepare(&m, machine);
+	snprintf(fake, sizeof(fake), "--fake=%s", m.desc);
+	ck_assert_int_eq(fk_run(&m, (const char *[]){ fake, "-d", m.mnt,
+						      NULL }), 0);
+	for (int i = 0; i < 4; i++) {
+		fd = open(FK_PATH(&m, "0000:00:04.0/bar0"), O_RDWR);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, "abcd", 4, 0), 4);
+		ck_assert_int_eq(fsync(fd), 0);
+		ck_assert_int_eq(close(fd), 0);
+	}
+	ck_assert_int_eq(fk_log_count(&m, "opcode: WRITE"), 4);
+	ck_assert_int_le(fk_log_count(&m, "opcode: FLUSH"), 1);
+	ck_assert_int_le(fk_log_count(&m, "opcode: FSYNC "), 1);
+	fk_umount(&m);
+}
+END_TEST
+
 START_TEST(read_only)
 {
 	struct stat st;
@@ -382,6 +409,40 @@ START_TEST(own_ids)
 }
 END_TEST
 
+/* info shows names as long as pci.ids and libpci make them, uncut (a
+ * description of 768 bytes: class 254, names 503, revision 9). */
+START_TEST(long_names)
+{
+	char fake[PATH_MAX + 8], ids[PATH_MAX + 16], want[2048];
+	char v[246], d[246], c[248], *text;
+	struct fk m;
+
+	memset(v, 'V', sizeof(v) - 1);
+	memset(d, 'D', sizeof(d) - 1);
+	memset(c, 'C', sizeof(c) - 1);
+	v[sizeof(v) - 1] = d[sizeof(d) - 1] = c[sizeof(c) - 1] = 0;
+	fk_prepare(&m, "ids lab.ids\nfunction 00:04.0 1234:11e8 class=ff42 "
+		       "rev=10\nbar0 mem 4K\n");
+	snprintf(ids, sizeof(ids), "%s/lab.ids", m.dir);
+	snprintf(want, sizeof(want), "1234  %s\n\t11e8  %s\nC ff  Lab\n"
+		 "\t42  %s\n", v, d, c);
+	fk_write(ids, want);
+	snprintf(fake, sizeof(fake), "--fake=%s", m.desc);
+	ck_assert_int_eq(fk_run(&m, (const char *[]){ fake, "-f", m.mnt,
+						      NULL }), 0);
+	text = fk_slurp(FK_PATH(&m, "0000:00:04.0/info"));
+	ck_assert_ptr_nonnull(text);
+	snprintf(want, sizeof(want), "\nname: %s [ff42]: %s %s [1234:11e8] "
+		 "(rev 10)\nvendor: %s [1234]\ndevice: %s [11e8]\n", c, v, d,
+		 v, d);
+	/* "\nname: " and the 768 bytes up to the newline */
+	ck_assert_int_eq(strchr(want + 1, '\n') - want, 7 + 768);
+	ck_assert_msg(strstr(text, want), "%s", text);
+	free(text);
+	fk_umount(&m);
+}
+END_TEST
+
 START_TEST(version)
 {
 	struct fk m;
@@ -419,6 +480,7 @@ Suite *fake_fs_suite(void)
 	tcase_add_test(tc, read_write_bytes);
 	tcase_add_test(tc, ends);
 	tcase_add_test(tc, blksize);
+	tcase_add_test(tc, no_flush_round_trips);
 	tcase_add_test(tc, read_only);
 	suite_add_tcase(s, tc);
 
@@ -428,6 +490,7 @@ Suite *fake_fs_suite(void)
 	tcase_add_test(tc, description_errors);
 	tcase_add_test(tc, version);
 	tcase_add_test(tc, own_ids);
+	tcase_add_test(tc, long_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

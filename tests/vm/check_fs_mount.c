@@ -457,32 +457,7 @@ START_TEST(every_memtype)
 }
 END_TEST
 
-/* A user mounts a fake machine: no module, no root, no PCI device.
- * Fails in the 7.3 guest (status 1, cause not yet found): kept out of
- * the suite until understood. */
-#if 0
-START_TEST(fake_machine_as_user)
-{
-	char *out;
-	int st;
-
-	/* As Debian's udev rule leaves it (the guest has no udev). */
-	ck_assert_int_eq(chmod("/dev/fuse", 0666), 0);
-	mkdir("/tmp/ap-fake", 0777);
-	mkdir("/tmp/ap-fake/mnt", 0777);
-	fs_expect("", "printf 'function 00:04.0 1234:11e8 class=00ff\\n"
-		      "bar0 mem 4K\\n' > /tmp/ap-fake/m.txt");
-	out = fs_sh(&st, "cd /tmp/ap-fake && setpriv --reuid=65534 "
-		    "--regid=65534 --clear-groups sh -c '%s --fake=m.txt mnt "
-		    "2>/dev/null && printf abcd > mnt/0000:00:04.0/bar0 && "
-		    "head -c 4 mnt/0000:00:04.0/bar0 && ls mnt && "
-		    "fusermount3 -u mnt' 2>&1", fs_daemon());
-	ck_assert_msg(st == 0, "status %d: %s", st, out);
-	ck_assert_str_eq(out, "abcd0000:00:04.0\nby-id\n");
-	free(out);
-}
-END_TEST
-#endif
+/* A user mounting a fake machine is tests/unit/check_fake_user.c (host). */
 
 Suite *fs_mount_suite(void);
 
