@@ -99,11 +99,12 @@ int apc_wait(struct aperture *ap, const struct apc_access *a,
 int apc_trace_format(const char *line, char *out, size_t len);
 
 /*
- * Trace the accesses to @ap's function (NULL: every function, no register
- * names) while @cmd runs (or,
- * if it is NULL or empty, until SIGINT), printing one line per event on
- * @out.  Returns the command's exit status, or an AP_EXIT_* status.
+ * Trace the accesses to @ap's function (NULL: every function, named from
+ * the descriptions of mount @mount, NULL for the first one) while @cmd
+ * runs (or, if it is NULL or empty, until SIGINT), printing one line per
+ * event on @out.  Returns the command's exit status, or an AP_EXIT_*
+ * status.
  */
-int apc_trace(struct aperture *ap, char **cmd, FILE *out);
+int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out);
 
 #endif /* APERTURE_APC_H */

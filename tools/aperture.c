@@ -276,7 +276,7 @@ int main(int argc, char **argv)
 			if (ret)
 				return ret;
 		}
-		ret = apc_trace(ap, argv + optind, stdout);
+		ret = apc_trace(ap, o.mount, argv + optind, stdout);
 		aperture_close(ap);
 		return ret;
 	}

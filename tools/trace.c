@@ -13,11 +13,14 @@
  *
  * With a COMMAND it traces while that runs and prints the accesses in
  * the order the module saw them; without one it streams until SIGINT.
- * For the function given with -s/-d, a read or write at a described
- * register's offset ends with its name ("edu.STATUS"), taken from the
- * function's `registers` listing, read once before tracing starts.
+ * A read or write at a described register's offset ends with its name
+ * ("edu.STATUS"), taken from the function's `registers` listing, read
+ * once before tracing starts: for the function given with -s/-d, or
+ * without them for every function of the mount (-m, or the first one in
+ * /proc/self/mountinfo; with no mount the lines carry no names).
  * Accesses through a mapping are CPU loads and stores: never seen.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,6 +53,80 @@ static int apc_put(const char *dir, const char *file, const char *text)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* One function's register names: its slot and `registers` listing. */
+struct apc_names {
+	char slot[16];		/* "dddd:bb:dd.f", as the trace lines have it */
+	char *regs;		/* its registers file, malloc'ed */
+};
+
+/* Add @ap's listing to @v (*@n entries); a function without one adds none. */
+static void apc_names_add(struct aperture *ap, struct apc_names **v,
+			  size_t *n)
+{
+	struct apc_names *w;
+	char *regs;
+
+	if (aperture_snapshot(ap, &regs))
+		return;
+	w = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!w) {
+		free(regs);
+		return;
+	}
+	*v = w;
+	snprintf(w[*n].slot, sizeof(w[*n].slot), "%s", aperture_slot(ap));
+	w[(*n)++].regs = regs;
+}
+
+/*
+ * The names to print: @ap's, or (@ap NULL) those of every function under
+ * @mount (NULL: the first aperturefs mount).  Reading a listing reads
+ * registers, so this runs before the events are enabled.
+ */
+static size_t apc_names_load(struct aperture *ap, const char *mount,
+			     struct apc_names **v)
+{
+	char mnt[APERTURE_PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	*v = NULL;
+	if (ap) {
+		apc_names_add(ap, v, &n);
+		return n;
+	}
+	if (!mount) {
+		if (aperture_find_mount(mnt, sizeof(mnt)))
+			return 0;
+		mount = mnt;
+	}
+	d = opendir(mount);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		unsigned int dom, bus, dev, fn;
+		struct aperture *f;
+		char end;
+
+		/* Function directories only: "dddd:bb:dd.f". */
+		if (sscanf(de->d_name, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn,
+			   &end) != 4 || aperture_open(mount, de->d_name, &f))
+			continue;
+		apc_names_add(f, v, &n);
+		aperture_close(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void apc_names_free(struct apc_names *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].regs);
+	free(v);
 }
 
 int apc_trace_format(const char *line, char *out, size_t len)
@@ -129,27 +206,44 @@ static bool apc_trace_name(const char *regs, unsigned int bar,
 	return false;
 }
 
+/*
+ * The register a read or write event line is at, "BLOCK.REGISTER", from
+ * the listing of its function in @v (@n entries), into @name.
+ */
+static bool apc_trace_line_name(const char *line, const struct apc_names *v,
+				size_t n, char *name, size_t len)
+{
+	const char *ev = strstr(line, " dev=");
+	unsigned int dom, bus, dev, fn, bar;
+	unsigned long long off;
+	char slot[32];
+
+	if (!n || (!strstr(line, "aperture_io_read:") &&
+		   !strstr(line, "aperture_io_write:")) || !ev ||
+	    sscanf(ev, " dev=%x:%x:%x.%u bar=%u off=%llx", &dom, &bus, &dev,
+		   &fn, &bar, &off) != 6)
+		return false;
+	snprintf(slot, sizeof(slot), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].slot, slot))
+			return apc_trace_name(v[i].regs, bar, off, name, len);
+	return false;
+}
+
 /* Print the formatted lines of the trace text read from @fd. */
-static void apc_trace_print(int fd, FILE *out, bool stream, const char *regs)
+static void apc_trace_print(int fd, FILE *out, bool stream,
+			    const struct apc_names *v, size_t n)
 {
 	FILE *f = fdopen(fd, "r");
 	char *line = NULL, buf[256], name[160];
-	unsigned long long off;
-	unsigned int bar;
 	size_t cap = 0;
 
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		const char *ev;
-
 		if (line[0] == '#' || apc_trace_format(line, buf, sizeof(buf)))
 			continue;
-		ev = strstr(line, " bar=");
-		if (regs && (strstr(line, "aperture_io_read:") ||
-			     strstr(line, "aperture_io_write:")) && ev &&
-		    sscanf(ev, " bar=%u off=%llx", &bar, &off) == 2 &&
-		    apc_trace_name(regs, bar, off, name, sizeof(name)))
+		if (apc_trace_line_name(line, v, n, name, sizeof(name)))
 			fprintf(out, "%s %s\n", buf, name);
 		else
 			fprintf(out, "%s\n", buf);
@@ -167,10 +261,11 @@ static void apc_on_signal(int sig)
 	apc_stop = sig;
 }
 
-int apc_trace(struct aperture *ap, char **cmd, FILE *out)
+int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out)
 {
 	const char *slot = ap ? aperture_slot(ap) : NULL;
-	char *regs = NULL;
+	struct apc_names *names;
+	size_t n_names;
 	char inst[APERTURE_PATH_MAX], filter[128], path[APERTURE_PATH_MAX + 16];
 	struct sigaction sa = { 0 };
 	const char *root = NULL;
@@ -198,9 +293,8 @@ int apc_trace(struct aperture *ap, char **cmd, FILE *out)
 			strerror(errno), aperture_errno_name(errno));
 		return AP_EXIT_ACCESS;
 	}
-	/* Names first: reading the listing reads registers, untraced. */
-	if (ap && aperture_snapshot(ap, &regs))
-		regs = NULL;
+	/* Names first: reading the listings reads registers, untraced. */
+	n_names = apc_names_load(ap, mount, &names);
 	ret = 0;
 	if (slot) {
 		unsigned int dom, bus, dev, fn;
@@ -217,7 +311,7 @@ int apc_trace(struct aperture *ap, char **cmd, FILE *out)
 		fprintf(stderr, "aperture: trace: enabling events in %s: %s "
 			"(%s)\n", inst, strerror(-ret), aperture_errno_name(ret));
 		rmdir(inst);
-		free(regs);
+		apc_names_free(names, n_names);
 		return AP_EXIT_ACCESS;
 	}
 	/* No SA_RESTART: a signal ends the read of trace_pipe. */
@@ -242,7 +336,7 @@ int apc_trace(struct aperture *ap, char **cmd, FILE *out)
 		apc_put(inst, "events/aperture_io/enable", "0");
 		snprintf(path, sizeof(path), "%s/trace", inst);
 		apc_trace_print(open(path, O_RDONLY | O_CLOEXEC), out, false,
-				regs);
+				names, n_names);
 		status = WIFEXITED(status) ? WEXITSTATUS(status) :
 					     128 + WTERMSIG(status);
 	} else {
@@ -250,11 +344,11 @@ int apc_trace(struct aperture *ap, char **cmd, FILE *out)
 
 		snprintf(path, sizeof(path), "%s/trace_pipe", inst);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		apc_trace_print(fd, out, true, regs);
+		apc_trace_print(fd, out, true, names, n_names);
 		apc_put(inst, "events/aperture_io/enable", "0");
 	}
 	fflush(out);
-	free(regs);
+	apc_names_free(names, n_names);
 	if (rmdir(inst))
 		fprintf(stderr, "aperture: trace: rmdir %s: %s\n", inst,
 			strerror(errno));

@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 	arg.bus = bus;
 	arg.devfn = dev << 3 | fn;
 	arg.bar = 0;
-	fd = ctl < 0 ? -1 : ioctl(ctl, APERTURE_IO_OPEN, &arg);
+	/* The descriptor comes back in arg.fd; the ioctl returns 0. */
+	fd = ctl < 0 || ioctl(ctl, APERTURE_IO_OPEN, &arg) < 0 ? -1 : arg.fd;
 	if (fd < 0) {
 		fprintf(stderr, "client-bench: APERTURE_IO_OPEN: %s\n",
 			strerror(errno));
@@ -132,14 +133,23 @@ int main(int argc, char **argv)
 		t[1][r] = spawn_time(bb);
 		/* 100 calls per sample: one call is near the clock's cost. */
 		t0 = now();
-		for (int i = 0; i < 100; i++)
-			if (aperture_read32(ap, 0, 0, &v))
+		for (int i = 0; i < 100; i++) {
+			ret = aperture_read32(ap, 0, 0, &v);
+			if (ret) {
+				fprintf(stderr, "client-bench: aperture_read32: "
+					"%s\n", strerror(-ret));
 				return 1;
+			}
+		}
 		t[2][r] = (now() - t0) / 100;
 		t0 = now();
 		for (int i = 0; i < 100; i++)
-			if (pread(fd, &v, 4, 0) != 4)
+			if (pread(fd, &v, 4, 0) != 4) {
+				fprintf(stderr, "client-bench: pread of the "
+					"module descriptor: %s\n",
+					strerror(errno));
 				return 1;
+			}
 		t[3][r] = (now() - t0) / 100;
 	}
 	printf("one 32-bit read of %s BAR0 0x0, median of %d rounds:\n",

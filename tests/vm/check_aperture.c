@@ -370,6 +370,14 @@ START_TEST(named_on_devices)
 		  TRACEFS AP " trace -m " RM " " EDU " -- " APR " " EDU
 		  " edu.STATUS.IRQ_ENABLE=0 edu.LIVENESS=1 bar0 0x0.l "
 		  "| grep -v -e '^open ' -e '^0x'");
+	/* Without -s/-d it names the registers of every function: edu's
+	 * and the VGA's (BAR2, 16-bit), from the mount given with -m. */
+	fs_expect("write 0000:00:04.0 bar0 0x4.l=0x00000001 edu.LIVENESS\n"
+		  "write 0000:00:02.0 bar2 0x502.w=0x0280 dispi.XRES\n"
+		  "read 0000:00:02.0 bar2 0x502.w -> 0x0280 dispi.XRES\n",
+		  TRACEFS AP " trace -m " RM " -- sh -c '" APR " " EDU
+		  " edu.LIVENESS=1; " APR " " VGA " dispi.XRES=640 "
+		  "dispi.XRES >/dev/null' | grep -v '^open '");
 	fs_umount(&m);
 }
 END_TEST

@@ -434,21 +434,34 @@ END_TEST
 
 Suite *regs_suite(void);
 
-Suite *regs_suite(void)
+/* A test case of one aspect, each test on a fresh mount. */
+static TCase *aspect(Suite *s, const char *name)
 {
-	Suite *s = suite_create("regs");
-	TCase *tc = tcase_create("regs");
+	TCase *tc = tcase_create(name);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+Suite *regs_suite(void)
+{
+	Suite *s = suite_create("regs");
+	TCase *tc;
+
+	tc = aspect(s, "values");
 	tcase_add_test(tc, edu_values);
 	tcase_add_test(tc, edu_status_field);
+	tc = aspect(s, "accesses");
 	tcase_add_test(tc, one_access_each);
 	tcase_add_test(tc, width_follows_description);
+	tc = aspect(s, "rules");
 	tcase_add_test(tc, rules_for_root);
 	tcase_add_test(tc, rules_for_users);
+	tc = aspect(s, "listing");
 	tcase_add_test(tc, listing_skips_read_sensitive);
+	tc = aspect(s, "picture");
 	tcase_add_test(tc, picture_by_name);
-	suite_add_tcase(s, tc);
 	return s;
 }
