@@ -49,9 +49,11 @@
 
 /*
  * Memory type of the kernel windows and of mmap.  AUTO: write-combining
- * for a prefetchable memory BAR, uncached otherwise.  One BAR has one
- * memory type at a time (x86 PAT refuses a mix): an open that asks for
- * another type than the one in force gets EBUSY.
+ * for a prefetchable memory BAR, uncached otherwise, or uncached when
+ * another mapping of the range (a driver's window) already holds it
+ * uncached; memtype (out) says which.  One BAR has one memory type at a
+ * time (x86 PAT refuses a mix): an open that asks for another type than
+ * the one in force gets EBUSY.
  */
 #define APERTURE_IO_MEMTYPE_MASK	0x00000030u
 #define APERTURE_IO_MEMTYPE_AUTO	0x00u
@@ -76,6 +78,21 @@
 #define APERTURE_IO_BAR_PREFETCH	0x8u	/* prefetchable */
 
 /* ------------------------------------------------------------------ */
+/* Device state (struct aperture_io_bar.state, out)                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The state as the call saw it.  A module older than this field leaves
+ * it 0 (it was reserved1): only with STATE_VALID set do the other bits
+ * mean anything.
+ */
+#define APERTURE_IO_STATE_VALID		0x1u	/* state is reported */
+#define APERTURE_IO_STATE_DECODING	0x2u	/* the function decodes the
+						 * BAR (PCI_COMMAND MEMORY
+						 * or IO); off: accesses
+						 * are EIO */
+
+/* ------------------------------------------------------------------ */
 /* The one argument structure                                          */
 /* ------------------------------------------------------------------ */
 
@@ -98,7 +115,7 @@ struct aperture_io_bar {
 	__u32 bar_flags;	/* out: APERTURE_IO_BAR_* */
 	__u32 memtype;		/* out: APERTURE_IO_MEMTYPE_UC/WC, 0 for I/O */
 	__u32 width;		/* out: APERTURE_IO_WIDTH_* that accesses use */
-	__u32 reserved1;	/* out: 0 */
+	__u32 state;		/* out: APERTURE_IO_STATE_* */
 };
 
 /* Layout is ABI: the same on every architecture and compiler. */
@@ -123,7 +140,8 @@ typedef char aperture_io_bar_size_is_56
 /*
  * On /dev/aperture_io: describe the BAR as OPEN would, without opening it
  * (fd is -1).  On a BAR descriptor: describe that descriptor's BAR (the in
- * fields but argsz are ignored).
+ * fields but argsz are ignored).  state says whether the function
+ * decodes the BAR now.
  */
 #define APERTURE_IO_INFO	_IOWR(APERTURE_IO_TYPE, 0x01, struct aperture_io_bar)
 

@@ -124,6 +124,7 @@ struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 				      unsigned int index, u32 want);
 void aperture_bar_put(struct aperture_bar *bar);
+u32 aperture_state(struct pci_dev *pdev, u32 bar_flags);
 int aperture_bar_usable(struct aperture_bar *bar);
 int aperture_bar_begin(struct aperture_bar *bar);
 void aperture_bar_end(struct aperture_bar *bar);
@@ -141,7 +142,7 @@ extern const struct file_operations aperture_bar_fops;
 extern const struct inode_operations aperture_bar_iops;
 void aperture_handle_free(struct aperture_handle *h);
 void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
-		   u32 bar_flags, u32 memtype, u32 width);
+		   u32 bar_flags, u32 memtype, u32 width, u32 state);
 int aperture_arg_get(struct aperture_io_bar *arg, void __user *uarg);
 int aperture_arg_put(void __user *uarg, const struct aperture_io_bar *arg);
 

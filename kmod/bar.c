@@ -10,6 +10,16 @@
  * returns no access, fault or open holds a window of the BAR or can take
  * one; it then drops the windows and zaps every user mapping of every
  * handle (see mmap.c for why that is all of them).
+ *
+ * A BAR can also move or change size while its function stays (sysfs
+ * resourceN_resize, a driver's pci_resize_resource(), a reassignment of
+ * its bridge window): the kernel announces that to nobody.  So the BAR's
+ * resource is compared with the state's address and size on every open,
+ * access, mmap and page fault, and once a second while any state lives;
+ * a moved BAR is killed as a removed one is, and the next open maps it
+ * where it is now.  Caveat: a mapping whose pages were all touched before
+ * the move can reach the old range until the next look (at most a second,
+ * or the next access of the BAR).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +30,7 @@
 #include <linux/notifier.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "aperture.h"
 #include "compat.h"
@@ -27,6 +38,26 @@
 /* Protects aperture_bars and every bar->node. */
 DEFINE_MUTEX(aperture_lock);
 static LIST_HEAD(aperture_bars);
+
+/* Looks for moved BARs while any state lives (aperture_poll()). */
+static void aperture_poll(struct work_struct *work);
+static DECLARE_DELAYED_WORK(aperture_poll_work, aperture_poll);
+#define APERTURE_POLL_DELAY	HZ
+
+/*
+ * Whether BAR's resource is no longer where its state maps it: released,
+ * unassigned, moved or resized.  Read without the PCI core's locks: a
+ * reassignment in progress reads as moved, which it is.
+ */
+static bool aperture_bar_moved(struct aperture_bar *bar)
+{
+	struct resource *res = &bar->pdev->resource[bar->index];
+
+	return !READ_ONCE(res->parent) ||
+	       (READ_ONCE(res->flags) & IORESOURCE_UNSET) ||
+	       READ_ONCE(res->start) != bar->start ||
+	       resource_size(res) != bar->size;
+}
 
 /* Drops the kernel windows; called once, with bar->lock held or unshared. */
 static void aperture_bar_unmap(struct aperture_bar *bar)
@@ -145,7 +176,9 @@ static int aperture_bar_type_check(struct aperture_bar *bar,
 	return -EBUSY;
 }
 
-/* Maps a fresh BAR's kernel windows. */
+static void aperture_bar_kill(struct aperture_bar *bar, const char *why);
+
+/* Maps a fresh BAR's kernel windows in bar->kind. */
 static int aperture_bar_map(struct aperture_bar *bar)
 {
 	/* ioremap() and io_mapping take an unsigned long size. */
@@ -163,6 +196,38 @@ static int aperture_bar_map(struct aperture_bar *bar)
 		return bar->base ? 0 : -ENOMEM;
 	}
 	return -EINVAL;
+}
+
+/*
+ * Maps a fresh BAR in the type asked for (want) or, when the caller left
+ * the type to the module, in the one already in force.  A driver's own
+ * uncached window of a prefetchable BAR (bochs-drm's ioremap() of the
+ * VGA framebuffer on 6.1) imposes uncached on every later mapping of the
+ * range: an automatic open then gets uncached, says so, and reports it,
+ * rather than EBUSY that only unbinding the driver would cure.  Uncached
+ * is right for any memory BAR; the reverse (write-combining forced on an
+ * automatic uncached open) is refused, since only the BAR's own flags
+ * may choose write-combining.
+ */
+static int aperture_bar_map_typed(struct aperture_bar *bar,
+				  struct pci_dev *pdev, u32 want)
+{
+	int err = aperture_bar_map(bar);
+
+	if (err)
+		return err;
+	if (bar->kind != APERTURE_KIND_WC || want ||
+	    aperture_io_mapping_is_wc(bar->wc))
+		return aperture_bar_type_check(bar, pdev);
+	aperture_bar_unmap(bar);
+	bar->kind = APERTURE_KIND_UC;
+	bar->memtype = APERTURE_IO_MEMTYPE_UC;
+	err = aperture_bar_map(bar);
+	if (err)
+		return err;
+	ap_info(pdev, bar->index,
+		"another mapping of its range is not write-combining: opened uncached\n");
+	return aperture_bar_type_check(bar, pdev);
 }
 
 /*
@@ -187,6 +252,12 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		goto out_unlock;
 	}
 	bar = aperture_bar_find(pdev, index);
+	if (bar && aperture_bar_moved(bar)) {
+		/* Its handles hold it; aperture_lock keeps it from release. */
+		list_del_init(&bar->node);
+		aperture_bar_kill(bar, "moved or resized");
+		bar = NULL;
+	}
 	if (bar) {
 		if (want && bar->memtype != want) {
 			ap_info(pdev, index,
@@ -233,7 +304,9 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 			err);
 		goto err_free_bar;
 	}
-	err = aperture_bar_map(bar);
+	err = aperture_bar_map_typed(bar, pdev, want);
+	if (err == -EBUSY)
+		goto err_unmap_bar;
 	if (err == -EFBIG)
 		ap_info(pdev, index, "%llu bytes, too large to map on this kernel, refusing\n",
 			bar->size);
@@ -241,24 +314,39 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		ap_info(pdev, index, "cannot map its %llu bytes (%d), refusing\n",
 			bar->size, err);
 	if (err)
-		goto err_put_pm;
-	err = aperture_bar_type_check(bar, pdev);
-	if (err)
 		goto err_unmap_bar;
 	bar->pdev = pci_dev_get(pdev);
 	list_add(&bar->node, &aperture_bars);
+	queue_delayed_work(system_wq, &aperture_poll_work, APERTURE_POLL_DELAY);
 	mutex_unlock(&aperture_lock);
 	return bar;
 
 err_unmap_bar:
 	aperture_bar_unmap(bar);
-err_put_pm:
 	pm_runtime_put(&pdev->dev);
 err_free_bar:
 	kfree(bar);
 out_unlock:
 	mutex_unlock(&aperture_lock);
 	return ERR_PTR(err);
+}
+
+/* The PCI_COMMAND bit that makes a BAR of these flags decode. */
+static u16 aperture_decode_bit(u32 bar_flags)
+{
+	return bar_flags & APERTURE_IO_BAR_IO ? PCI_COMMAND_IO :
+		PCI_COMMAND_MEMORY;
+}
+
+/* APERTURE_IO_STATE_* of a BAR of pdev, as INFO and OPEN report it. */
+u32 aperture_state(struct pci_dev *pdev, u32 bar_flags)
+{
+	u16 cmd = 0;
+
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	return APERTURE_IO_STATE_VALID |
+	       (cmd & aperture_decode_bit(bar_flags) ?
+		APERTURE_IO_STATE_DECODING : 0);
 }
 
 /*
@@ -270,12 +358,16 @@ out_unlock:
 int aperture_bar_usable(struct aperture_bar *bar)
 {
 	struct pci_dev *pdev = bar->pdev;
-	u16 bit = bar->kind == APERTURE_KIND_IO ? PCI_COMMAND_IO :
-		PCI_COMMAND_MEMORY;
+	u16 bit = aperture_decode_bit(bar->bar_flags);
 	u16 cmd = 0;
 
 	if (bar->dead)
 		return -ENODEV;
+	if (aperture_bar_moved(bar)) {
+		/* Killed (and its mappings zapped) by the poll, now. */
+		mod_delayed_work(system_wq, &aperture_poll_work, 0);
+		return -ENODEV;
+	}
 	if (pci_channel_offline(pdev))
 		return -EIO;
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
@@ -333,6 +425,20 @@ static void aperture_bar_kill(struct aperture_bar *bar, const char *why)
 		 bar->index, why);
 }
 
+/* Kills the BARs on doomed, each taken off aperture_bars with a reference. */
+static void aperture_kill_list(struct list_head *doomed, const char *why)
+{
+	struct aperture_bar *bar, *next;
+
+	list_for_each_entry_safe(bar, next, doomed, node) {
+		mutex_lock(&aperture_lock);
+		list_del_init(&bar->node);
+		mutex_unlock(&aperture_lock);
+		aperture_bar_kill(bar, why);
+		aperture_bar_put(bar);
+	}
+}
+
 /* Kills every live BAR of pdev. */
 static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
 {
@@ -347,14 +453,30 @@ static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
 		list_move(&bar->node, &doomed);
 	}
 	mutex_unlock(&aperture_lock);
+	aperture_kill_list(&doomed, why);
+}
 
-	list_for_each_entry_safe(bar, next, &doomed, node) {
-		mutex_lock(&aperture_lock);
-		list_del_init(&bar->node);
-		mutex_unlock(&aperture_lock);
-		aperture_bar_kill(bar, why);
-		aperture_bar_put(bar);
+/*
+ * Kills the BARs that moved, and looks again in a second while any state
+ * lives (see the head of this file).
+ */
+static void aperture_poll(struct work_struct *work)
+{
+	struct aperture_bar *bar, *next;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&aperture_lock);
+	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
+		if (!aperture_bar_moved(bar))
+			continue;
+		kref_get(&bar->kref);
+		list_move(&bar->node, &doomed);
 	}
+	if (!list_empty(&aperture_bars))
+		queue_delayed_work(system_wq, &aperture_poll_work,
+				   APERTURE_POLL_DELAY);
+	mutex_unlock(&aperture_lock);
+	aperture_kill_list(&doomed, "moved or resized");
 }
 
 /*
@@ -392,4 +514,5 @@ int aperture_notifier_register(void)
 void aperture_notifier_unregister(void)
 {
 	bus_unregister_notifier(&pci_bus_type, &aperture_pci_nb);
+	cancel_delayed_work_sync(&aperture_poll_work);
 }

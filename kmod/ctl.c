@@ -140,7 +140,7 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	file->private_data = h;
 
 	aperture_fill(arg, bar->start, bar->size, bar->bar_flags, bar->memtype,
-		      h->width);
+		      h->width, aperture_state(bar->pdev, bar->bar_flags));
 	arg->fd = fd;
 	err = aperture_arg_put(uarg, arg);
 	if (err) {
@@ -244,7 +244,8 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 			ret = -EBUSY;
 		aperture_policy(arg->flags, bar_flags, memtype, &split,
 				&reported);
-		aperture_fill(arg, start, size, bar_flags, memtype, reported);
+		aperture_fill(arg, start, size, bar_flags, memtype, reported,
+			      aperture_state(pdev, bar_flags));
 		goto out_put_pdev;
 	}
 

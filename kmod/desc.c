@@ -21,7 +21,7 @@
 
 /* Fills the out fields of arg for a BAR (live state or description). */
 void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
-		   u32 bar_flags, u32 memtype, u32 width)
+		   u32 bar_flags, u32 memtype, u32 width, u32 state)
 {
 	arg->abi_version = APERTURE_IO_ABI_VERSION;
 	arg->fd = -1;
@@ -30,7 +30,7 @@ void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
 	arg->bar_flags = bar_flags;
 	arg->memtype = memtype;
 	arg->width = width;
-	arg->reserved1 = 0;
+	arg->state = state;
 }
 
 /* Copies in an ioctl argument: argsz at least ours, and sane. */
@@ -104,7 +104,8 @@ static long aperture_bar_ioctl(struct file *file, unsigned int cmd,
 	arg.devfn = bar->pdev->devfn;
 	arg.bar = bar->index;
 	aperture_fill(&arg, bar->start, bar->size, bar->bar_flags,
-		      bar->memtype, h->width);
+		      bar->memtype, h->width,
+		      aperture_state(bar->pdev, bar->bar_flags));
 	return aperture_arg_put((void __user *)uarg, &arg);
 }
 

@@ -370,6 +370,7 @@ struct ap_bar_status {
  *   bar0.prefetchable: yes | no
  *   bar0.memtype: uc | wc | -
  *   bar0.width: 8 | 16 | 32 | 64 | auto
+ *   bar0.decoding: yes | no | -   (PCI_COMMAND; "-": module too old)
  *   bar0.mmap: yes | no (reason)
  *   bar0.module: ok | refused: <strerror> (EBUSY)
  */

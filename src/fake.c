@@ -426,6 +426,8 @@ void ap_fake_bar_desc(const struct ap_fake_func *f, int bar, uint32_t flags,
 				       APERTURE_IO_MEMTYPE_WC :
 				       APERTURE_IO_MEMTYPE_UC);
 	out->width = flags & APERTURE_IO_WIDTH_MASK;
+	/* A fake function always decodes. */
+	out->state = APERTURE_IO_STATE_VALID | APERTURE_IO_STATE_DECODING;
 }
 
 int ap_fake_bar_open(const struct ap_fake_func *f, int bar, uint32_t flags)

@@ -62,6 +62,7 @@ static void ap_info_bar(FILE *f, const struct ap_func *fn, int i,
 	if (st->err) {
 		fprintf(f, "bar%d.memtype: -\n", i);
 		fprintf(f, "bar%d.width: -\n", i);
+		fprintf(f, "bar%d.decoding: -\n", i);
 		fprintf(f, "bar%d.mmap: no (the module refused the BAR)\n", i);
 		fprintf(f, "bar%d.module: refused: %s (%s)\n", i,
 			strerror(-st->err), ap_errno_name(st->err));
@@ -70,6 +71,9 @@ static void ap_info_bar(FILE *f, const struct ap_func *fn, int i,
 	fprintf(f, "bar%d.memtype: %s\n", i,
 		st->desc.memtype ? ap_memtype_name(st->desc.memtype) : "-");
 	fprintf(f, "bar%d.width: %s\n", i, ap_width_name(st->desc.width));
+	fprintf(f, "bar%d.decoding: %s\n", i,
+		!(st->desc.state & APERTURE_IO_STATE_VALID) ? "-" :
+		ap_yes(st->desc.state & APERTURE_IO_STATE_DECODING));
 	if (st->mmap_no)
 		fprintf(f, "bar%d.mmap: no (%s)\n", i, st->mmap_no);
 	else

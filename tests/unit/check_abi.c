@@ -38,7 +38,7 @@ START_TEST(layout)
 	ck_assert_uint_eq(offsetof(struct aperture_io_bar, bar_flags), 40);
 	ck_assert_uint_eq(offsetof(struct aperture_io_bar, memtype), 44);
 	ck_assert_uint_eq(offsetof(struct aperture_io_bar, width), 48);
-	ck_assert_uint_eq(offsetof(struct aperture_io_bar, reserved1), 52);
+	ck_assert_uint_eq(offsetof(struct aperture_io_bar, state), 52);
 
 	/* _IOWR(0xA7, n, 56 bytes) */
 	ck_assert_uint_eq(APERTURE_IO_OPEN, 0xc038a700u);

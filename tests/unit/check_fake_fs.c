@@ -83,6 +83,7 @@ START_TEST(info)
 				     "(64-bit, prefetchable) [size=1M]\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nbar2.memtype: wc\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nbar0.memtype: uc\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nbar0.decoding: yes\n"));
 	free(text);
 	text = fk_slurp(FK_PATH(&m, "0000:00:04.0/info"));
 	ck_assert_ptr_nonnull(strstr(text, "\ndriver: edu\n"));

@@ -206,6 +206,51 @@ START_TEST(info_names_like_lspci)
 }
 END_TEST
 
+/* Sets (on) or clears PCI_COMMAND bits of slot through sysfs config. */
+static void command_bits(const char *slot, uint16_t mask, bool on)
+{
+	char path[160];
+	uint16_t cmd = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
+	cmd = on ? cmd | mask : cmd & ~mask;
+	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
+	close(fd);
+}
+
+/* info says whether each BAR decodes, as PCI_COMMAND has it now. */
+START_TEST(info_says_decoding)
+{
+	char *text, v[64];
+
+	need_mount();
+	text = fs_slurp(FS_MNT "/" FS_EDU "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar0.decoding", v, sizeof(v)));
+	ck_assert_str_eq(v, "yes");
+	free(text);
+	text = fs_slurp(FS_MNT "/" FS_TESTDEV "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar1.decoding", v, sizeof(v)));
+	ck_assert_str_eq(v, "yes");
+	free(text);
+
+	/* setpci -s 00:04.0 COMMAND=0:2 */
+	command_bits(FS_EDU, 2, false);
+	text = fs_slurp(FS_MNT "/" FS_EDU "/info", 65536, NULL);
+	command_bits(FS_EDU, 2, true);
+	ck_assert(fs_info_get(text, "bar0.decoding", v, sizeof(v)));
+	ck_assert_str_eq(v, "no");
+	free(text);
+	text = fs_slurp(FS_MNT "/" FS_EDU "/info", 65536, NULL);
+	ck_assert(fs_info_get(text, "bar0.decoding", v, sizeof(v)));
+	ck_assert_str_eq(v, "yes");
+	free(text);
+}
+END_TEST
+
 START_TEST(info_stat_size_is_text_size)
 {
 	struct stat st;
@@ -523,6 +568,7 @@ Suite *fs_suite(void)
 
 	tc = tcase_create("info");
 	tcase_add_test(tc, info_matches_sysfs);
+	tcase_add_test(tc, info_says_decoding);
 	tcase_add_test(tc, info_names_like_lspci);
 	tcase_add_test(tc, info_stat_size_is_text_size);
 	tcase_add_test(tc, config_equals_sysfs);

@@ -2,7 +2,8 @@
  * check_module_state.c - the device's state rules accesses: decoding off
  * is refused with EIO and one log line saying how to enable it, the
  * device is kept resumed (runtime PM) while a descriptor is open, and a
- * long transfer can be killed (it stops between page windows).
+ * long transfer can be killed (it stops between page windows), INFO says
+ * whether the BAR decodes, and a BAR that moves kills the old state.
  *
  *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_state'
  */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,13 +45,27 @@ START_TEST(decoding_off_refused)
 {
 	struct mu_dev edu = mu_find(EDU_ID);
 	const char *says = "memory decoding is off";
-	int fd = mu_open(&edu, 0, 0, NULL), before;
+	int fd = mu_open(&edu, 0, 0, NULL), before, ctl = mu_ctl();
+	const uint32_t valid = APERTURE_IO_STATE_VALID;
+	const uint32_t on = valid | APERTURE_IO_STATE_DECODING;
+	struct aperture_io_bar a, c = mu_arg(&edu, 0, 0);
 	uint32_t v = 0;
 
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	/* INFO, on the descriptor and on the control node, says it decodes. */
+	a = mu_arg(&edu, 0, 0);
+	ck_assert_int_eq(ioctl(fd, APERTURE_IO_INFO, &a), 0);
+	ck_assert_uint_eq(a.state, on);
+	ck_assert_int_eq(ioctl(ctl, APERTURE_IO_INFO, &c), 0);
+	ck_assert_uint_eq(c.state, on);
 	before = mu_klog_count(says);
 	/* setpci -s 00:04.0 COMMAND=0:2 */
 	command_bits(&edu, 2, 0);
+	ck_assert_int_eq(ioctl(fd, APERTURE_IO_INFO, &a), 0);
+	ck_assert_uint_eq(a.state, valid);
+	c = mu_arg(&edu, 0, 0);
+	ck_assert_int_eq(ioctl(ctl, APERTURE_IO_INFO, &c), 0);
+	ck_assert_uint_eq(c.state, valid);
 	errno = 0;
 	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);
 	ck_assert_int_eq(errno, EIO);
@@ -62,7 +78,10 @@ START_TEST(decoding_off_refused)
 	ck_assert_int_gt(mu_klog_count("COMMAND=2:2"), 0);
 	command_bits(&edu, 2, 1);
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
+	ck_assert_int_eq(ioctl(fd, APERTURE_IO_INFO, &a), 0);
+	ck_assert_uint_eq(a.state, on);
 	close(fd);
+	close(ctl);
 }
 END_TEST
 
@@ -185,6 +204,65 @@ START_TEST(long_read_killed)
 }
 END_TEST
 
+/* Reads the first word of a mapping, in a child: its exit status. */
+static void touch(void *arg)
+{
+	volatile uint32_t *p = arg;
+
+	(void)*p;
+	_exit(0);
+}
+
+/*
+ * A BAR that moves while its function stays (as sysfs resourceN_resize
+ * reassigns it; here the helper aperture_move.ko, since QEMU's devices
+ * have no resizable BAR) kills the old state: the old descriptor is
+ * ENODEV at once, a touch of an old mapping whose page was mapped before
+ * the move is SIGBUS (within the module's one-second look, no access
+ * needed), and a new open maps the BAR where it is now.
+ */
+START_TEST(moved_bar_killed)
+{
+	const char *ko = getenv("APERTURE_MOVE_KO");
+	const char *says = "BAR 0: moved or resized";
+	struct mu_dev edu = mu_find(EDU_ID);
+	struct aperture_io_bar a, b;
+	int fd = mu_open(&edu, 0, 0, &a), fd2, before, st = 0, i;
+	char cmd[512];
+	uint32_t *map;
+	uint32_t v;
+
+	ck_assert_msg(ko, "APERTURE_MOVE_KO is not set");
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert(map != MAP_FAILED);
+	ck_assert_uint_eq(*(volatile uint32_t *)map, 0x010000ed);
+	before = mu_klog_count(says);
+	snprintf(cmd, sizeof(cmd), "insmod %s slot=%s bar=0", ko, edu.name);
+	ck_assert_int_eq(system(cmd), 0);
+	/* No access through the descriptor: the page goes all the same. */
+	for (i = 0; i < 50; i++) {
+		st = mu_in_child(touch, map);
+		if (st)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_int_eq(st, 128 + SIGBUS);
+	ck_assert_int_eq(mu_klog_count(says), before + 1);
+	errno = 0;
+	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);
+	ck_assert_int_eq(errno, ENODEV);
+
+	fd2 = mu_open(&edu, 0, 0, &b);
+	ck_assert_uint_ne(b.start, a.start);
+	ck_assert_uint_eq(b.size, a.size);
+	ck_assert_uint_eq(mu_rd32(fd2, 0), 0x010000ed);
+	close(fd2);
+	munmap(map, 4096);
+	close(fd);
+	ck_assert_int_eq(system("rmmod aperture_move"), 0);
+}
+END_TEST
+
 START_TEST(klog_clean)
 {
 	char line[512];
@@ -204,6 +282,7 @@ Suite *module_state_suite(void)
 	tcase_add_test(tc, decoding_off_refused);
 	tcase_add_test(tc, runtime_pm_held);
 	tcase_add_test(tc, long_read_killed);
+	tcase_add_test(tc, moved_bar_killed);
 	tcase_add_test(tc, klog_clean);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);

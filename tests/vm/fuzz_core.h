@@ -186,7 +186,7 @@ static inline void fz_arg(const struct fz_cfg *c, uint64_t *s,
 	a->bar_flags = (uint32_t)r;
 	a->memtype = (uint32_t)(r >> 8);
 	a->width = (uint32_t)(q >> 4);
-	a->reserved1 = (r >> 52) % 8 ? 0 : (uint32_t)q | 1;
+	a->state = (r >> 52) % 8 ? 0 : (uint32_t)q | 1;
 }
 
 /*
@@ -310,7 +310,7 @@ static inline int fz_run(struct fz_cfg *c, struct fz_stats *st)
 		fz_mix(&st->digest, out.start);
 		fz_mix(&st->digest, out.size);
 		fz_mix(&st->digest, out.bar_flags | (uint64_t)out.memtype << 32);
-		fz_mix(&st->digest, out.width | (uint64_t)out.reserved1 << 32);
+		fz_mix(&st->digest, out.width | (uint64_t)out.state << 32);
 		fz_mix(&st->digest, out.flags | (uint64_t)out.domain << 32);
 	}
 	if (!st->leaked && fz_unknown_fds(c) > 0) {
