@@ -30,6 +30,23 @@
 	"2>/dev/null | sort"
 
 static char pkgdir[FS_PATH_LEN], version[64];
+static struct timespec step_t0;
+
+/* Each test's time in the log: where the suite's minutes go. */
+static void step_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &step_t0);
+}
+
+static void step_end(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	printf("check_packages: %s took %ld s\n", tcase_name(),
+	       (long)(t.tv_sec - step_t0.tv_sec));
+	fflush(stdout);
+}
 
 /* $APERTURE_SRC/build/packages/<world> and the version of its .debs. */
 static void find_packages(void)
@@ -305,6 +322,7 @@ Suite *packages_suite(void)
 	tcase_add_test(tc, apt_remove);
 	tcase_add_test(tc, apt_purge);
 	tcase_add_test(tc, make_install_uninstall);
+	tcase_add_checked_fixture(tc, step_start, step_end);
 	tcase_set_timeout(tc, 1200);
 	suite_add_tcase(s, tc);
 	return s;
