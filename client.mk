@@ -4,9 +4,9 @@
 # libaperture.so.$(APLIB_VERSION) with soname libaperture.so.0 exports
 # only what lib/libaperture.map lists.  The command links against it with
 # a $ORIGIN run path in the build tree; `make install` (install-client)
-# installs a copy linked without one.  The example Check suite (examples/edu) is
-# built the way a user builds it: from a staged install ($(STAGE)) through
-# pkg-config, never from the source tree.
+# installs a copy linked without one.  The example Check suite
+# (examples/edu) is built the way a user builds it: from a staged install
+# ($(STAGE)) through pkg-config, never from the source tree.
 
 APLIB_VERSION := 0.1.0
 APLIB_SONAME  := libaperture.so.0
@@ -75,6 +75,9 @@ install-client: $(APLIB) $(APTOOL).installable
 		>$(DESTDIR)$(LIBDIR)/pkgconfig/aperture.pc
 	install -D -m 0644 man/aperture.1 $(DESTDIR)$(MANDIR)/man1/aperture.1
 	install -D -m 0644 man/libaperture.3 $(DESTDIR)$(MANDIR)/man3/libaperture.3
+	@# Into the running system: the dynamic linker's cache learns the
+	@# library (a staged or packaged install leaves that to its owner).
+	if [ -z "$(DESTDIR)" ]; then ldconfig || :; fi
 
 # A staged install under $(STAGE)/usr, which the example is built from.
 $(STAGE)/.done: $(APLIB) $(APTOOL).installable lib/aperture.pc.in \
