@@ -5,10 +5,12 @@
 # KDIR     kernel build tree the module is built against.  Defaults to the
 #          running kernel's headers, so `make && sudo make load` works on a
 #          lab machine with linux-headers-$(uname -r) installed.
-# PREFIX   install prefix (make install): the daemon in $(PREFIX)/bin, man
-#          pages, the fstab example, the modules-load.d entry under it;
-#          SBINDIR (default /sbin) gets the mount helper, DKMSDIR (default
-#          /usr/src) the module source (make install-dkms).  DESTDIR too.
+# PREFIX   install prefix (make install): the daemon and the aperture
+#          command in $(PREFIX)/bin, libaperture's headers, man pages, the
+#          fstab example, the modules-load.d entry under it; SBINDIR
+#          (default /sbin) gets the mount helper, LIBDIR the library,
+#          DKMSDIR (default /usr/src) the module source (make
+#          install-dkms).  DESTDIR too.
 # B        build directory of user space.  Each test world has its own
 #          (build/deb12, build/deb13) so binaries match their libraries.
 # KBUILD   where module objects go (one folder per kernel release).
@@ -56,7 +58,7 @@ VM_SUITES  := $(patsubst tests/vm/%.c,$(B)/tests/vm/%,$(wildcard tests/vm/check_
 TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests/bench/*.c))
 
 .PHONY: all user module load unload check check-unit check-vm setup demo \
-	bench install install-dkms uninstall clean format help
+	bench programs install install-dkms uninstall clean format help
 .DEFAULT_GOAL := all
 
 all: user module
@@ -135,18 +137,22 @@ bench:
 	tests/bench/run
 	tests/bench/client-run
 
-# What a source install puts in place; debian/rules installs the same set.
+# What a source install puts in place; debian/rules installs the same set
+# (the four packages aperturefs, libaperture0, libaperture-dev and
+# aperture-io-dkms).
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= /sbin
 MANDIR     ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
 DOCDIR     ?= $(PREFIX)/share/doc/aperturefs
 MODLOADDIR ?= $(PREFIX)/lib/modules-load.d
 DKMSDIR    ?= /usr/src
 DKMS_SRC   := $(DESTDIR)$(DKMSDIR)/aperture-io-$(VERSION)
 MAN8       := $(wildcard man/*.8)
 
-# The daemon and what comes with it (never the test suites).
-install: $(DAEMON)
+# The daemon and what comes with it, then the library, its development
+# files and the aperture command (install-client); never the test suites.
+install: $(DAEMON) install-client
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(BINDIR)/aperturefs
 	install -d $(DESTDIR)$(SBINDIR)
 	ln -sfn $(BINDIR)/aperturefs $(DESTDIR)$(SBINDIR)/mount.fuse.aperturefs
@@ -176,12 +182,12 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
 	rm -f $(addprefix $(DESTDIR)$(REGSDIR)/,$(notdir $(wildcard regs/*.svd regs/*.xml)))
 	-rmdir $(DESTDIR)$(REGSDIR)
-	rm -f $(DESTDIR)$(PREFIX)/bin/aperture \
+	rm -f $(DESTDIR)$(BINDIR)/aperture \
 		$(DESTDIR)$(LIBDIR)/libaperture.so* \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/aperture.pc \
-		$(DESTDIR)$(PREFIX)/share/man/man1/aperture.1 \
-		$(DESTDIR)$(PREFIX)/share/man/man3/libaperture.3
-	rm -rf $(DESTDIR)$(PREFIX)/include/aperture
+		$(DESTDIR)$(MANDIR)/man1/aperture.1 \
+		$(DESTDIR)$(MANDIR)/man3/libaperture.3
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/aperture
 	rm -rf $(DKMS_SRC)
 
 format:
@@ -194,8 +200,12 @@ clean:
 
 help:
 	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
-	@echo "Targets: all user module load unload check check-unit setup demo bench install install-dkms uninstall format clean"
+	@echo "Targets: all user module load unload check check-unit setup demo bench programs install install-client install-dkms uninstall format clean"
 
 include client.mk
+
+# What install installs, built without the test suites: the daemon, the
+# library and the aperture command (debian/rules builds this).
+programs: $(DAEMON) $(APLIB) $(APTOOL).installable
 
 -include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)

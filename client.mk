@@ -3,10 +3,10 @@
 #
 # libaperture.so.$(APLIB_VERSION) with soname libaperture.so.0 exports
 # only what lib/libaperture.map lists.  The command links against it with
-# a $ORIGIN run path in the build tree; `make install-client` installs a
-# copy linked without one.  The example Check suite (examples/edu) is
-# built the way a user builds it: from a staged install ($(STAGE)) through
-# pkg-config, never from the source tree.
+# a $ORIGIN run path in the build tree; `make install` (install-client)
+# installs a copy linked without one.  The example Check suite
+# (examples/edu) is built the way a user builds it: from a staged install
+# ($(STAGE)) through pkg-config, never from the source tree.
 
 APLIB_VERSION := 0.1.0
 APLIB_SONAME  := libaperture.so.0
@@ -58,21 +58,26 @@ $(CLIENT_UNIT): $(B)/tests/unit/check_client%: tests/unit/check_client%.c \
 		$(APTOOL_PARTS) -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
 
+# The library, its development files and the command, with their man
+# pages: part of `make install`, or alone.
 install-client: $(APLIB) $(APTOOL).installable
-	install -D -m 0755 $(APTOOL).installable $(DESTDIR)$(PREFIX)/bin/aperture
+	install -D -m 0755 $(APTOOL).installable $(DESTDIR)$(BINDIR)/aperture
 	install -D -m 0644 $(APLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(APLIB))
 	ln -sf $(notdir $(APLIB)) $(DESTDIR)$(LIBDIR)/$(APLIB_SONAME)
 	ln -sf $(APLIB_SONAME) $(DESTDIR)$(LIBDIR)/libaperture.so
-	install -D -m 0644 include/aperture/aperture.h \
-		$(DESTDIR)$(PREFIX)/include/aperture/aperture.h
-	install -D -m 0644 include/aperture/aperture-check.h \
-		$(DESTDIR)$(PREFIX)/include/aperture/aperture-check.h
+	install -d $(DESTDIR)$(INCLUDEDIR)/aperture
+	install -m 0644 include/aperture/aperture.h \
+		include/aperture/aperture-check.h $(DESTDIR)$(INCLUDEDIR)/aperture/
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 		-e 's|@VERSION@|$(APLIB_VERSION)|' lib/aperture.pc.in \
 		>$(DESTDIR)$(LIBDIR)/pkgconfig/aperture.pc
-	install -D -m 0644 man/aperture.1 $(DESTDIR)$(PREFIX)/share/man/man1/aperture.1
-	install -D -m 0644 man/libaperture.3 $(DESTDIR)$(PREFIX)/share/man/man3/libaperture.3
+	install -D -m 0644 man/aperture.1 $(DESTDIR)$(MANDIR)/man1/aperture.1
+	install -D -m 0644 man/libaperture.3 $(DESTDIR)$(MANDIR)/man3/libaperture.3
+	@# Into the running system: the dynamic linker's cache learns the
+	@# library (a staged or packaged install leaves that to its owner).
+	if [ -z "$(DESTDIR)" ]; then ldconfig || :; fi
 
 # A staged install under $(STAGE)/usr, which the example is built from.
 $(STAGE)/.done: $(APLIB) $(APTOOL).installable lib/aperture.pc.in \
