@@ -76,12 +76,18 @@ void aperture_handle_free(struct aperture_handle *h)
 	kfree(h);
 }
 
+/*
+ * The position stays within [0, size].  The whole BAR is data, as a file
+ * of the mount says too: SEEK_DATA answers the offset, SEEK_HOLE the end,
+ * both ENXIO at or past the end (fixed_size_llseek says EINVAL to both).
+ */
 static loff_t aperture_bar_llseek(struct file *file, loff_t offset,
 				  int whence)
 {
 	struct aperture_handle *h = file->private_data;
 
-	return fixed_size_llseek(file, offset, whence, h->bar->size);
+	return generic_file_llseek_size(file, offset, whence, h->bar->size,
+					h->bar->size);
 }
 
 static long aperture_bar_ioctl(struct file *file, unsigned int cmd,

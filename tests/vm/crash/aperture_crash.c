@@ -36,8 +36,12 @@ static int crash_nomem(void)
 	struct page *page, *next;
 	unsigned long n = 0;
 
-	/* 4 MiB at a time without reclaim, until the allocator gives up. */
-	while ((page = alloc_pages(GFP_NOWAIT, 10))) {
+	/*
+	 * 4 MiB at a time without reclaim, until the allocator gives up.
+	 * GFP_NOWAIT carries __GFP_NOWARN since 6.12.y (Debian's 6.12 and
+	 * 7.3 kernels): the failure would go unreported.
+	 */
+	while ((page = alloc_pages(GFP_NOWAIT & ~__GFP_NOWARN, 10))) {
 		list_add(&page->lru, &held);
 		n++;
 	}
