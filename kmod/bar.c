@@ -155,14 +155,15 @@ struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 
 /*
  * Whether the kernel windows got the memory type asked for: -EBUSY if
- * another mapping of the range imposed its own (see compat.h).
+ * another mapping of the range imposed its own (see compat.h); nothing to
+ * check where memory types are not tracked (no PAT).
  */
 static int aperture_bar_type_check(struct aperture_bar *bar,
 				   struct pci_dev *pdev)
 {
 	bool want_wc = bar->kind == APERTURE_KIND_WC, wc;
 
-	if (bar->kind == APERTURE_KIND_IO)
+	if (bar->kind == APERTURE_KIND_IO || !aperture_memtypes_tracked())
 		return 0;
 	wc = want_wc ? aperture_io_mapping_is_wc(bar->wc) :
 		aperture_kmap_is_wc(bar->base);

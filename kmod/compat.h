@@ -113,7 +113,18 @@ static inline void aperture_raw_writeq(u64 v, volatile void __iomem *a)
  * no such tracking: the type asked for is the type in force.
  */
 #ifdef CONFIG_X86
+#include <linux/pci.h>
 #include <asm/pgtable.h>
+
+/*
+ * Whether memory types are tracked at all: without PAT (a CPU without it,
+ * or one Linux does not trust with it, such as Intel family 6 before
+ * model 15, or "nopat") there are no write-combining pages, every window
+ * is UC- whatever was asked, and nothing can impose another type.  The
+ * PTE bits of UC- are then the ones pgprot_writecombine() gives, so the
+ * checks below would take every uncached window for a write-combining one.
+ */
+#define aperture_memtypes_tracked() arch_can_pci_mmap_wc()
 
 static inline bool aperture_prot_is_wc(unsigned long flags)
 {
@@ -138,6 +149,7 @@ static inline bool aperture_kmap_is_wc(const volatile void __iomem *addr)
 #define aperture_io_mapping_is_wc(m) aperture_kmap_is_wc((m)->iomem)
 #endif
 #else
+#define aperture_memtypes_tracked() false
 #define aperture_kmap_is_wc(addr) false
 #define aperture_io_mapping_is_wc(m) true
 #endif

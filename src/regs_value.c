@@ -89,7 +89,7 @@ int regs_parse_value(const struct regs_register *r,
 {
 	const char *s = text, *end = text + len;
 	unsigned int width = f ? f->width : r->width;
-	unsigned __int128 v = 0;
+	uint64_t v = 0;
 	int base = 10, digits = 0;
 
 	while (s < end && isspace((unsigned char)*s))
@@ -128,23 +128,24 @@ int regs_parse_value(const struct regs_register *r,
 			snprintf(why, whylen, "not a number");
 			return -EINVAL;
 		}
-		v = v * base + d;
-		if (v > UINT64_MAX) {
+		/* v * base + d > UINT64_MAX, without a wider type (i386). */
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) {
 			snprintf(why, whylen, "does not fit in 64 bits");
 			return -EINVAL;
 		}
+		v = v * base + d;
 		digits++;
 	}
 	if (!digits) {
 		snprintf(why, whylen, "not a number");
 		return -EINVAL;
 	}
-	if ((uint64_t)v & ~mask_of(width)) {
+	if (v & ~mask_of(width)) {
 		snprintf(why, whylen, "does not fit in %u bit%s", width,
 			 width == 1 ? "" : "s");
 		return -EINVAL;
 	}
-	*value = (uint64_t)v;
+	*value = v;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -392,6 +393,26 @@ static inline const char *fs_ivshmem_host(void)
 	const char *p = getenv("APERTURE_IVSHMEM_HOST");
 
 	return p ? p : "/run/aperture-host/ivshmem";
+}
+
+/*
+ * The i386 world's guest CPU is one Linux runs without PAT (module_util.h
+ * says why): known from the world, never guessed from the kernel.
+ */
+static inline bool fs_world_without_pat(void)
+{
+	const char *w = getenv("APERTURE_WORLD");
+
+	return w && !strcmp(w, "deb12-i386");
+}
+
+/* A 32-bit x86 kernel (i686), whatever this program is built as. */
+static inline bool fs_kernel_is_32bit(void)
+{
+	struct utsname u;
+
+	ck_assert_int_eq(uname(&u), 0);
+	return u.machine[0] == 'i' && !strcmp(u.machine + 2, "86");
 }
 
 #endif /* FS_UTIL_H */

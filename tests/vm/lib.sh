@@ -63,6 +63,18 @@ world_cpu() {
 	esac
 }
 
+# Extra properties of the virtio-9p devices: the i386 world's are legacy
+# only (I/O ports), so that they work wherever the firmware puts the
+# memory BARs.  With a BAR of 2 GiB or more the modern virtio BAR lands
+# above 4 GiB, and the guest then says "modern interface but no
+# VIRTIO_F_VERSION_1" and never finds its root.
+world_virtio() {
+	case $1 in
+	deb12-i386) echo ",disable-modern=on,disable-legacy=off" ;;
+	*) echo ;;
+	esac
+}
+
 world_memory() {
 	case $1 in
 	deb12-i386) echo 2G ;;

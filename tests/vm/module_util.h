@@ -166,6 +166,19 @@ static inline int mu_kernel_is_32bit(void)
 	return u.machine[0] == 'i' && !strcmp(u.machine + 2, "86");
 }
 
+/*
+ * The i386 world's guest CPU (Intel family 6, model below 15) is one Linux
+ * runs without PAT: no write-combining pages, no memory-type tracking, no
+ * sysfs resourceN_wc.  Known from the world, never guessed from the
+ * kernel, so that a test cannot take a missing PAT for a pass elsewhere.
+ */
+static inline int mu_world_without_pat(void)
+{
+	const char *w = getenv("APERTURE_WORLD");
+
+	return w && !strcmp(w, "deb12-i386");
+}
+
 /* 32-bit register access through a descriptor. */
 static inline uint32_t mu_rd32(int fd, off_t off)
 {

@@ -288,7 +288,8 @@ START_TEST(ivshmem_bar_above_4g)
 		      strerror(errno));
 	mu_random(want, sizeof(want), mu_seed());
 	memcpy(p + 4096 - sizeof(want), want, sizeof(want));
-	ck_assert_int_eq(msync(p, 4096, MS_SYNC), 0);
+	/* Drains write-combining buffers (msync has nothing to do here). */
+	__sync_synchronize();
 	ck_assert_int_eq(pread(host, got, sizeof(got),
 			       (off_t)(size - sizeof(got))), sizeof(got));
 	ck_assert_int_eq(mu_diff(want, got, sizeof(want)), -1);
