@@ -3,7 +3,7 @@
  *
  * "layout" pins struct aperture_io_bar, the ioctl numbers and the flag
  * values (changing any of them breaks the daemon against an older module).
- * "strict" compiles every include/*.h on its own, and all of them
+ * "strict" compiles every header in include/ on its own, and all of them
  * together, with -std=c99 -pedantic -Werror, as a program including them
  * would (libevdev's test does the same); the compiler is $CC or cc, the
  * headers are found from $APERTURE_SRC or the current folder (the repo
