@@ -272,10 +272,12 @@ START_TEST(hundred_cycles_give_back)
 	 * a coarse one.  libfuse 3.14 starts and ends worker threads as the
 	 * load comes and goes, and each new thread may take a fresh malloc
 	 * arena and read buffer (seen: +2 MiB over 100 cycles on 6.1), so
-	 * the bound is 4 MiB: 100 cycles of the old 3.5 KB entry leak stay
-	 * under it, but any leak of 40 KB or more per cycle does not.
+	 * the bound is 8 MiB (seen: +4.3 MiB on 6.1 beside another guest,
+	 * and in the i386 world): any leak of 80 KB or more per cycle
+	 * fails it; the old 3.5 KB entry leak is what the exact entry and
+	 * descriptor checks above catch.
 	 */
-	ck_assert_int_le(rss, rss0 + 4096);
+	ck_assert_int_le(rss, rss0 + 8192);
 	fs_umount(&m);
 }
 END_TEST
