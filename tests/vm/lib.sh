@@ -47,6 +47,21 @@ deb13_root() { world_root deb13; }
 # The QEMU of a world, and its guests' memory: the i386 world's is more
 # than its kernel maps directly (896 MiB with the 3G/1G split), so that
 # HIGHMEM is in use.
+# TCG's threading for a kernel.  Under multi-threaded TCG, Debian's 7.3
+# died of "Oops: int3" in code it was patching at run time (the int3
+# protocol of text_poke, seen at boot in __hrtimer_start_range_ns while
+# the other vCPU waited in smp_call_function_many_cond, and once in CI
+# while check_aperture ran): a vCPU executed a breakpoint the kernel had
+# already taken out, which real CPUs (serialised by the sync IPI) never
+# do.  There one host thread runs both vCPUs: still two CPUs to the
+# guest, no stale translated code.
+kernel_tcg() {
+	case $1 in
+	7.3) echo tcg,thread=single ;;
+	*) echo tcg ;;
+	esac
+}
+
 world_qemu() {
 	case $1 in
 	deb12-i386) echo qemu-system-i386 ;;
