@@ -9,6 +9,7 @@
 #include <dirent.h>
 
 #include "fs_util.h"
+#include "pci_command.h"
 
 #define EDU_BAR0	FS_MNT "/" FS_EDU "/bar0"
 #define SHM_BAR2	FS_MNT "/" FS_IVSHMEM "/bar2"
@@ -206,22 +207,6 @@ START_TEST(info_names_like_lspci)
 }
 END_TEST
 
-/* Sets (on) or clears PCI_COMMAND bits of slot through sysfs config. */
-static void command_bits(const char *slot, uint16_t mask, bool on)
-{
-	char path[160];
-	uint16_t cmd = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
-	cmd = on ? cmd | mask : cmd & ~mask;
-	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
-	close(fd);
-}
-
 /* info says whether each BAR decodes, as PCI_COMMAND has it now. */
 START_TEST(info_says_decoding)
 {
@@ -238,9 +223,9 @@ START_TEST(info_says_decoding)
 	free(text);
 
 	/* setpci -s 00:04.0 COMMAND=0:2 */
-	command_bits(FS_EDU, 2, false);
+	pci_command_bits(FS_EDU, 2, false);
 	text = fs_slurp(FS_MNT "/" FS_EDU "/info", 65536, NULL);
-	command_bits(FS_EDU, 2, true);
+	pci_command_bits(FS_EDU, 2, true);
 	ck_assert(fs_info_get(text, "bar0.decoding", v, sizeof(v)));
 	ck_assert_str_eq(v, "no");
 	free(text);

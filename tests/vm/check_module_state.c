@@ -22,24 +22,9 @@
 
 #include "aperture_io.h"
 #include "module_util.h"
+#include "pci_command.h"
 
 #define MIB (1024 * 1024)
-
-/* Sets (on) or clears the bits of mask in d's PCI_COMMAND via sysfs. */
-static void command_bits(const struct mu_dev *d, uint16_t mask, int on)
-{
-	char path[160];
-	uint16_t cmd = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
-	cmd = on ? cmd | mask : cmd & ~mask;
-	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
-	close(fd);
-}
 
 START_TEST(decoding_off_refused)
 {
@@ -60,7 +45,7 @@ START_TEST(decoding_off_refused)
 	ck_assert_uint_eq(c.state, on);
 	before = mu_klog_count(says);
 	/* setpci -s 00:04.0 COMMAND=0:2 */
-	command_bits(&edu, 2, 0);
+	pci_command_bits(edu.name, 2, false);
 	ck_assert_int_eq(ioctl(fd, APERTURE_IO_INFO, &a), 0);
 	ck_assert_uint_eq(a.state, valid);
 	c = mu_arg(&edu, 0, 0);
@@ -76,7 +61,7 @@ START_TEST(decoding_off_refused)
 	/* One line, naming the command that enables it. */
 	ck_assert_int_eq(mu_klog_count(says), before + 1);
 	ck_assert_int_gt(mu_klog_count("COMMAND=2:2"), 0);
-	command_bits(&edu, 2, 1);
+	pci_command_bits(edu.name, 2, true);
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
 	ck_assert_int_eq(ioctl(fd, APERTURE_IO_INFO, &a), 0);
 	ck_assert_uint_eq(a.state, on);
