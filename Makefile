@@ -96,6 +96,13 @@ $(B)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+# aperture-bench is made of parts (tests/bench/ab/, one job each).
+AB_SRCS := $(wildcard tests/bench/ab/*.c)
+$(B)/tests/bench/aperture-bench: tests/bench/aperture-bench.c $(AB_SRCS) \
+		tests/bench/ab/ab.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(AB_SRCS) $(LIB) $(PKG_LIBS) -lm
+
 $(B)/tests/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
