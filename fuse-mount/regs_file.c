@@ -22,8 +22,8 @@
  * A 64-bit register where the backend has no 8-byte access (a 32-bit
  * kernel, whose readq is two 32-bit reads; I/O ports) is EOPNOTSUPP, and
  * `unsupported` in `registers`: never two accesses, which a register that
- * latches or clears on a read would see as two (VFIO on 32-bit refuses
- * 8-byte accesses the same way).
+ * latches or clears on a read would see as two, and whose halves could
+ * come from two different values.
  */
 #include <errno.h>
 #include <fcntl.h>
