@@ -255,7 +255,8 @@ START_TEST(one_access_each)
 	ACC(v, 2 + q, 'r', 0x20, 4);
 	ACC(v, 3 + q, 'w', 0x20, 4);
 	/* What edu answers proves it too: 8 bytes below 0x80 would read
-	 * all ones, two 4-byte halves would lose the upper half. */
+	 * all ones, two 4-byte halves would lose the upper half.  On a
+	 * 32-bit kernel the daemon says which register it refused. */
 	if (k32)
 		logged("regs/edu/DMA_SRC: a 64-bit register, and the module "
 		       "backend has no 8-byte access to bar0");
