@@ -18,6 +18,12 @@
  * `registers` reads every readable register once, in BAR and offset
  * order, when read at offset 0; a register whose read has side effects is
  * listed as skipped and never read.
+ *
+ * A 64-bit register where the backend has no 8-byte access (a 32-bit
+ * kernel, whose readq is two 32-bit reads; I/O ports) is EOPNOTSUPP, and
+ * `unsupported` in `registers`: never two accesses, which a register that
+ * latches or clears on a read would see as two, and whose halves could
+ * come from two different values.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +77,14 @@ static int open_reg(struct ap_fs *fs, struct ap_entry *e,
 		return -ENXIO;
 	}
 	ret = fs->be->ops->bar(fs->be, &e->func, b->bar, flags, true, &desc);
+	if (ret == -EINVAL && regs_access_bytes(r) == 8) {
+		fuse_log(FUSE_LOG_WARNING, "aperturefs: %s regs/%s/%s: a "
+			 "64-bit register, and the %s backend has no 8-byte "
+			 "access to bar%d (a 32-bit kernel, or I/O ports): "
+			 "not split in two\n", e->func.slot, b->name, r->name,
+			 fs->be->ops->name, b->bar);
+		return -EOPNOTSUPP;
+	}
 	if (ret < 0) {
 		fuse_log(FUSE_LOG_WARNING, "aperturefs: %s bar%d: the %s "
 			 "backend refused to open it: %s\n", e->func.slot,
@@ -160,7 +174,8 @@ static int make_listing(struct ap_fs *fs, struct ap_regs_file *f)
 		/* One register the BAR cannot give does not hide the rest;
 		 * a function that is gone ends the listing. */
 		if (ret && ret != -ENODEV && ret != -ENOMEM) {
-			regs_format_line(b, r, NULL, "unreadable", line,
+			regs_format_line(b, r, NULL, ret == -EOPNOTSUPP ?
+					 "unsupported" : "unreadable", line,
 					 sizeof(line));
 			ret = 0;
 		} else if (!ret) {

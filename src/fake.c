@@ -435,6 +435,10 @@ int ap_fake_bar_open(const struct ap_fake_func *f, int bar, uint32_t flags)
 	char path[64];
 	int fd;
 
+	/* I/O ports have no 8-byte access: refused, as the module does. */
+	if ((f->bars[bar].flags & APERTURE_IO_BAR_IO) &&
+	    (flags & APERTURE_IO_WIDTH_MASK) == APERTURE_IO_WIDTH_64)
+		return -EINVAL;
 	/* A new open file description, so that a read-only one refuses
 	 * writes (EBADF) as the module's does. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->bars[bar].mem);

@@ -297,6 +297,47 @@ START_TEST(listing)
 }
 END_TEST
 
+/*
+ * A 64-bit register where the backend has no 8-byte access (I/O ports
+ * here, a 32-bit kernel in the i386 world): EOPNOTSUPP, `unsupported`, one
+ * log line naming it; the 32-bit registers around it work.
+ */
+START_TEST(no_8_byte_access)
+{
+	static const char io_machine[] =
+		"function 00:04.0 1234:11e8 class=00ff\n"
+		"bar0 io 256\n";
+	char *log;
+	int fd;
+
+	fk_mount(&m, io_machine, "regs=" APERTURE_REGS_SRC);
+	errno = 0;
+	fd = open(FK_PATH(&m, EDU "DMA_SRC"), O_RDONLY);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(errno, EOPNOTSUPP);
+	ck_assert_int_eq(put(EDU "DMA_SRC", "1"), EOPNOTSUPP);
+	ck_assert_int_eq(put(EDU "LIVENESS", "0x12345678"), 0);
+	expect(EDU "LIVENESS", "0x12345678\n");
+	expect("0000:00:04.0/registers",
+	       "bar0 0x00000000 edu IDENT 0x00000000 MAGIC=0 MINOR=0 MAJOR=0\n"
+	       "bar0 0x00000004 edu LIVENESS 0x12345678\n"
+	       "bar0 0x00000008 edu FACTORIAL 0x00000000\n"
+	       "bar0 0x00000020 edu STATUS 0x00000000 COMPUTING=0 IRQ_ENABLE=0\n"
+	       "bar0 0x00000024 edu IRQ_STATUS 0x00000000\n"
+	       "bar0 0x00000080 edu DMA_SRC unsupported\n"
+	       "bar0 0x00000088 edu DMA_DST unsupported\n"
+	       "bar0 0x00000090 edu DMA_COUNT unsupported\n"
+	       "bar0 0x00000098 edu DMA_CMD unsupported\n");
+	log = fk_slurp(m.log);
+	ck_assert_msg(log && strstr(log, "aperturefs: 0000:00:04.0 regs/edu/"
+				    "DMA_SRC: a 64-bit register, and the fake "
+				    "backend has no 8-byte access to bar0 (a "
+				    "32-bit kernel, or I/O ports): not split "
+				    "in two\n"), "%s", log);
+	free(log);
+}
+END_TEST
+
 START_TEST(info_lines)
 {
 	char *info;
@@ -449,6 +490,7 @@ Suite *regs_fs_suite(void)
 	tcase_add_test(tc, access_rules);
 	tcase_add_test(tc, modes_follow_options);
 	tcase_add_test(tc, listing);
+	tcase_add_test(tc, no_8_byte_access);
 	tcase_add_test(tc, info_lines);
 	tcase_add_test(tc, named_file_does_not_parse);
 	tcase_add_test(tc, found_file_does_not_parse);
