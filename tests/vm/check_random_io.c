@@ -6,23 +6,22 @@
  *   tests/vm/run -- '$B/tests/vm/check_random_io'
  *
  * Targets: ivshmem BAR2 (1 MiB RAM) through module descriptors of auto
- * width and of each fixed width (8/16/32/64 bits) and through the mount;
- * the VGA framebuffer (16 MiB) through a descriptor and the mount.  Each
- * step picks a target, an operation, an offset (anywhere, near a page
- * boundary, around the end, below zero) and a length; the result (bytes,
- * count, errno, file position) must be the model's.  ivshmem's model is
- * checked against the host's file behind it every 512 steps and at the
- * end, and each model against a mapping of its whole BAR at the end.
- * Seeded: the seed is on the FIGURES line, APERTURE_SEED=N replays.
+ * width and of each fixed width (8/16/32/64 bits) and through the mount,
+ * opened plainly and with O_DIRECT; the VGA framebuffer (16 MiB) through
+ * a descriptor and the mount.  Each step picks a target, an operation, an
+ * offset (anywhere, near a page boundary, around the end, below zero)
+ * and a length; the result (bytes, count, errno, file position) must be
+ * the model's.  ivshmem's model is checked against the host's file behind
+ * it every 512 steps and at the end, and each model against a mapping of
+ * its whole BAR at the end.  Seeded: the seed is on the FIGURES line,
+ * APERTURE_SEED=N replays.
  *
- * Pending (not in make check): move it and rw_model.h to tests/vm/ to
- * build and run it.  It passes on 6.12-deb13 and 7.3 (22-33 s a guest).
- * On 6.12 (Debian 12 world, no passthrough) it finds a defect not yet
- * fixed: splice from a BAR file of the mount is served from the page
- * cache (fuse_splice_read -> filemap_splice_read for a direct_io file),
- * so it returns stale bytes.  On 6.1 it last failed in Check itself (a
- * passing ck_assert per byte of the host comparison filled /tmp with
- * Check's messages), fixed in rw_model.h, not yet run again there.
+ * Without passthrough (the Debian 12 world) on Linux 6.5+, splice from a
+ * file of the mount not opened O_DIRECT is EINVAL wherever it would read
+ * bytes: the kernel would read it through its page cache, which the
+ * daemon refuses to fill (fuse-mount/ops_file.c), so that a BAR changed
+ * by a descriptor, a mapping or the device is never served stale.  With
+ * O_DIRECT, splice reads the device (vfs_splice_read -> copy_splice_read).
  */
 #include <check.h>
 #include <errno.h>
@@ -31,241 +30,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs_util.h"
 #include "module_util.h"
 #include "rw_model.h"
+#include "rw_ops.h"
 
 #define STEPS		12000
 #define HOST_EVERY	512
-#define MAX_LEN		65536
-#define SPLICE_MAX	16384
-#define PAGE		4096
-
-static uint8_t data[MAX_LEN], got[MAX_LEN];
-
-/* pread, or read after a model-checked lseek to the offset. */
-static void op_read(struct rw_target *t, int64_t off, size_t len)
-{
-	int64_t want = rw_read_want(t, off, len), r;
-
-	if (rw_below(2) || off < 0) {
-		r = rw_got(pread(t->fd, got, len, off));
-		rw_expect(t, r, want, "pread", off, len);
-	} else {
-		r = rw_got(lseek(t->fd, off, SEEK_SET));
-		rw_expect(t, r, rw_seek_want(t, off, SEEK_SET), "lseek", off,
-			  0);
-		if (r < 0)
-			return;
-		t->pos = off;
-		r = rw_got(read(t->fd, got, len));
-		rw_expect(t, r, want, "read", off, len);
-		t->pos += r > 0 ? r : 0;
-	}
-	if (r > 0)
-		rw_compare(t, got, off, (size_t)r, "read");
-}
-
-/* pwrite, or write after lseek; the model takes what was written. */
-static void op_write(struct rw_target *t, int64_t off, size_t len)
-{
-	int64_t want = rw_write_want(t, off, len), r;
-
-	rw_fill(data, len);
-	if (rw_below(2) || off < 0) {
-		r = rw_got(pwrite(t->fd, data, len, off));
-		rw_expect(t, r, want, "pwrite", off, len);
-	} else {
-		r = rw_got(lseek(t->fd, off, SEEK_SET));
-		rw_expect(t, r, rw_seek_want(t, off, SEEK_SET), "lseek", off,
-			  0);
-		if (r < 0)
-			return;
-		t->pos = off;
-		r = rw_got(write(t->fd, data, len));
-		rw_expect(t, r, want, "write", off, len);
-		t->pos += r > 0 ? r : 0;
-	}
-	if (r > 0)
-		memcpy(t->m->bytes + off, data, (size_t)r);
-}
-
-/* lseek with any whence, then the position is what the model says. */
-static void op_seek(struct rw_target *t, int64_t off)
-{
-	static const int whences[] = { SEEK_SET, SEEK_CUR, SEEK_END,
-				       SEEK_DATA, SEEK_HOLE, 7 };
-	int whence = whences[rw_below(6)];
-	int64_t want, r;
-
-	if (whence == SEEK_CUR || whence == SEEK_END)
-		off = (int64_t)rw_below(2 * t->m->size + 128) -
-		      (int64_t)t->m->size - 64;
-	want = rw_seek_want(t, off, whence);
-	r = rw_got(lseek(t->fd, off, whence));
-	rw_expect(t, r, want, whence == SEEK_DATA ? "lseek SEEK_DATA" :
-		  whence == SEEK_HOLE ? "lseek SEEK_HOLE" : "lseek", off,
-		  (size_t)whence);
-	if (r >= 0)
-		t->pos = r;
-	r = rw_got(lseek(t->fd, 0, SEEK_CUR));
-	rw_expect(t, r, t->pos, "lseek SEEK_CUR 0", 0, 0);
-}
-
-/* Split @len into up to 6 pieces (some empty) over @buf. */
-static int split_iov(struct iovec *iov, uint8_t *buf, size_t len)
-{
-	int n = 1 + (int)rw_below(6), i;
-	size_t left = len, piece;
-
-	for (i = 0; i < n; i++) {
-		piece = i == n - 1 ? left : rw_below(left + 1);
-		iov[i].iov_base = buf + (len - left);
-		iov[i].iov_len = piece;
-		left -= piece;
-	}
-	return n;
-}
-
-static void op_readv(struct rw_target *t, int64_t off, size_t len)
-{
-	int64_t want = rw_read_want(t, off, len), r;
-	struct iovec iov[6];
-	int n = split_iov(iov, got, len);
-
-	r = rw_got(preadv(t->fd, iov, n, off));
-	rw_expect(t, r, want, "preadv", off, len);
-	if (r > 0)
-		rw_compare(t, got, off, (size_t)r, "preadv");
-}
-
-static void op_writev(struct rw_target *t, int64_t off, size_t len)
-{
-	int64_t want = rw_write_want(t, off, len), r;
-	struct iovec iov[6];
-	int n = split_iov(iov, data, len);
-
-	rw_fill(data, len);
-	r = rw_got(pwritev(t->fd, iov, n, off));
-	rw_expect(t, r, want, "pwritev", off, len);
-	if (r > 0)
-		memcpy(t->m->bytes + off, data, (size_t)r);
-}
-
-/* BAR to pipe to memory, or memory to pipe to BAR. */
-static void op_splice(struct rw_target *t, int64_t off, size_t len, int out)
-{
-	int64_t want, r;
-	loff_t o = off;
-	int p[2];
-
-	len = len % SPLICE_MAX + 1;
-	ck_assert_int_eq(pipe(p), 0);
-	if (out) {
-		want = rw_read_want(t, off, len);
-		r = rw_got(splice(t->fd, &o, p[1], NULL, len, 0));
-		rw_expect(t, r, want, "splice from", off, len);
-		if (r > 0) {
-			ck_assert_int_eq(read(p[0], got, (size_t)r), r);
-			rw_compare(t, got, off, (size_t)r, "splice from");
-		}
-	} else {
-		want = rw_write_want(t, off, len);
-		rw_fill(data, len);
-		ck_assert_int_eq(write(p[1], data, len), (ssize_t)len);
-		r = rw_got(splice(p[0], NULL, t->fd, &o, len, 0));
-		rw_expect(t, r, want, "splice to", off, len);
-		if (r > 0)
-			memcpy(t->m->bytes + off, data, (size_t)r);
-	}
-	close(p[0]);
-	close(p[1]);
-}
-
-/* One naturally aligned store of @w bytes into a mapping. */
-static void store(volatile uint8_t *p, const uint8_t *v, unsigned int w)
-{
-	uint64_t x = 0;
-
-	memcpy(&x, v, w);
-	switch (w) {
-	case 1: *p = (uint8_t)x; break;
-	case 2: *(volatile uint16_t *)p = (uint16_t)x; break;
-	case 4: *(volatile uint32_t *)p = (uint32_t)x; break;
-	default: *(volatile uint64_t *)p = x;
-	}
-}
-
-/*
- * Map 1-4 pages from a page offset that may reach past the end: EINVAL
- * if any page is outside the BAR (or the target's own error); else
- * compare and store random runs and single 1/2/4/8-byte accesses.
- */
-static void op_mmap(struct rw_target *t)
-{
-	uint64_t pages = t->m->size / PAGE;
-	uint64_t pg = rw_below(4) ? rw_below(pages) : pages - 2 + rw_below(4);
-	size_t npages = 1 + rw_below(4), len = npages * PAGE;
-	int shared = t->mount || rw_below(8), want = t->mmap_err, i;
-	volatile uint8_t *map;
-	size_t o, n;
-
-	/* Private: only on a descriptor (the module refuses it). */
-	if (!want && (!shared || pg >= pages || npages > pages - pg))
-		want = EINVAL;
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   shared ? MAP_SHARED : MAP_PRIVATE, t->fd, (off_t)(pg * PAGE));
-	rw_expect(t, map == MAP_FAILED ? -errno : 0, -want,
-		  shared ? "mmap" : "mmap MAP_PRIVATE", pg * PAGE, len);
-	if (map == MAP_FAILED)
-		return;
-	for (i = 0; i < 8; i++) {
-		uint8_t *model = t->m->bytes + pg * PAGE;
-		unsigned int w = 1u << rw_below(4);
-
-		o = rw_below(len);
-		if (rw_below(2)) {	/* one aligned access of w bytes */
-			o &= ~(size_t)(w - 1);
-			rw_fill(data, w);
-			store(map + o, data, w);
-			memcpy(model + o, data, w);
-			n = w;
-		} else {		/* a run, stored then read back */
-			n = rw_below(len - o) + 1;
-			rw_fill(data, n);
-			memcpy((void *)(map + o), data, n);
-			memcpy(model + o, data, n);
-		}
-		memcpy(got, (const void *)(map + o), n);
-		rw_compare(t, got, (int64_t)(pg * PAGE + o), n, "mapping");
-	}
-	__sync_synchronize();
-	ck_assert_int_eq(munmap((void *)map, len), 0);
-}
 
 /* ---- the targets ----------------------------------------------------- */
 
 static struct rw_model ivshmem = { .name = "ivshmem bar2", .host_fd = -1 };
 static struct rw_model vga = { .name = "VGA bar0", .host_fd = -1 };
-static struct rw_target targets[8];
+static struct rw_target targets[10];
 static int ntargets;
 
 static void add_target(const char *name, struct rw_model *m, int fd,
-		       unsigned int width, int mount, int mmap_err)
+		       unsigned int width, int mount, int mmap_err,
+		       int splice_err)
 {
 	struct stat st;
 
-	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(fd >= 0, "%s %s: open: %s", m->name, name,
+		      strerror(errno));
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_int_eq((uint64_t)st.st_size, m->size);
+	ck_assert_int_lt(ntargets, (int)(sizeof(targets) / sizeof(targets[0])));
 	targets[ntargets++] = (struct rw_target){
 		.name = name, .m = m, .fd = fd, .width = width,
-		.mount = mount, .mmap_err = mmap_err,
+		.mount = mount, .mmap_err = mmap_err, .splice_err = splice_err,
 	};
+}
+
+/*
+ * Is this kernel at least @major.@minor?  From 6.5 on, splice from a FUSE
+ * file opened direct_io (not O_DIRECT, no passthrough) reads through the
+ * page cache (fuse_splice_read -> filemap_splice_read), and the daemon
+ * refuses such reads with EINVAL (fuse-mount/ops_file.c); 6.1 splices
+ * through read_iter, straight to the daemon.
+ */
+static int kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	ck_assert_int_eq(uname(&u), 0);
+	ck_assert_int_eq(sscanf(u.release, "%d.%d", &ma, &mi), 2);
+	return ma > major || (ma == major && mi >= minor);
 }
 
 /* A model starts as a seeded pattern written through descriptor @fd. */
@@ -296,35 +113,50 @@ START_TEST(test_random_io)
 	static const char *const wnames[] = { "descriptor w8", "descriptor w16",
 					      "descriptor w32", "descriptor w64" };
 	struct mu_dev shm = mu_find(IVSHMEM_ID), fb = mu_find(VGA_ID);
-	int mount_err = strcmp(getenv("APERTURE_WORLD") ?
-			       getenv("APERTURE_WORLD") : "", "deb13") ?
-			ENODEV : 0;
+	const char *world = getenv("APERTURE_WORLD");
+	/* Without passthrough (libfuse 3.14): no shared mmap through the
+	 * mount, and on 6.5+ no splice from a file not opened O_DIRECT. */
+	int pt = world && !strcmp(world, "deb13");
+	int mmap_err = pt ? 0 : ENODEV;
+	int splice_err = !pt && kernel_at_least(6, 5) ? EINVAL : 0;
 	struct aperture_io_bar a;
 	uint8_t *scratch;
 	unsigned long ops[8] = { 0 };
 	int64_t off;
-	int i, s, fd;
+	int i, s, shm_fd, fb_fd;
 
-	ck_assert_msg(getenv("APERTURE_WORLD"), "APERTURE_WORLD is not set");
+	ck_assert_msg(world, "APERTURE_WORLD is not set");
 	rw_seed = mu_seed();
 	rw_state = rw_seed * 0x9e3779b97f4a7c15ull + 1;
-	fd = mu_open(&shm, 2, 0, &a);
+	shm_fd = mu_open(&shm, 2, 0, &a);
 	ivshmem.size = a.size;
 	ivshmem.host_fd = mu_host_shm();
-	model_up(&ivshmem, fd);
-	add_target("descriptor", &ivshmem, fd, 0, 0, 0);
-	for (i = 0; i < 4; i++)
-		add_target(wnames[i], &ivshmem,
-			   mu_open(&shm, 2, APERTURE_IO_WIDTH_8 + i, NULL),
-			   widths[i], 0, 0);
-	add_target("mount", &ivshmem, open(FS_MNT "/" FS_IVSHMEM "/bar2",
-					   O_RDWR), 0, 1, mount_err);
-	fd = mu_open(&fb, 0, 0, &a);
+	model_up(&ivshmem, shm_fd);
+	add_target("descriptor", &ivshmem, shm_fd, 0, 0, 0, 0);
+	for (i = 0; i < 4; i++) {
+		uint32_t w = APERTURE_IO_WIDTH_8 + i;
+
+		/* A 32-bit kernel has no 8-byte MMIO: width 64 refused. */
+		if (widths[i] == 8 && mu_kernel_is_32bit()) {
+			ck_assert_int_eq(mu_try_open(&shm, 2, w, NULL),
+					 -EINVAL);
+			continue;
+		}
+		add_target(wnames[i], &ivshmem, mu_open(&shm, 2, w, NULL),
+			   widths[i], 0, 0, 0);
+	}
+	add_target("mount", &ivshmem,
+		   open(FS_MNT "/" FS_IVSHMEM "/bar2", O_RDWR), 0, 1, mmap_err,
+		   splice_err);
+	add_target("mount O_DIRECT", &ivshmem,
+		   open(FS_MNT "/" FS_IVSHMEM "/bar2", O_RDWR | O_DIRECT), 0,
+		   1, mmap_err, 0);
+	fb_fd = mu_open(&fb, 0, 0, &a);
 	vga.size = a.size;
-	model_up(&vga, fd);
-	add_target("descriptor", &vga, fd, 0, 0, 0);
+	model_up(&vga, fb_fd);
+	add_target("descriptor", &vga, fb_fd, 0, 0, 0, 0);
 	add_target("mount", &vga, open(FS_MNT "/" FS_VGA "/bar0", O_RDWR), 0,
-		   1, mount_err);
+		   1, mmap_err, splice_err);
 	scratch = malloc(vga.size);
 	ck_assert_ptr_nonnull(scratch);
 	rw_check_host(&ivshmem, scratch);
@@ -350,8 +182,8 @@ START_TEST(test_random_io)
 			rw_check_host(&ivshmem, scratch);
 	}
 	rw_check_host(&ivshmem, scratch);
-	model_mapped(&ivshmem, targets[0].fd);
-	model_mapped(&vga, targets[6].fd);
+	model_mapped(&ivshmem, shm_fd);
+	model_mapped(&vga, fb_fd);
 	for (i = 0; i < ntargets; i++)
 		close(targets[i].fd);
 	close(ivshmem.host_fd);
@@ -367,6 +199,125 @@ START_TEST(test_random_io)
 }
 END_TEST
 
+/* ---- no stale bytes through the page cache --------------------------- */
+
+/*
+ * splice, then sendfile, @len at 0 from @fd: bytes they return must be
+ * @want (the last written through the descriptor), else they came from a
+ * stale page cache.  0 if both returned @len bytes, else the first errno.
+ */
+static int spliced(int fd, const uint8_t *want, size_t len, const char *what)
+{
+	int p[2], err = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	for (int how = 0; how < 2; how++) {
+		loff_t o = 0;
+		off_t so = 0;
+		ssize_t r = how ? sendfile(p[1], fd, &so, len) :
+				  splice(fd, &o, p[1], NULL, len, 0);
+
+		if (r < 0) {
+			err = err ? err : errno;
+			continue;
+		}
+		ck_assert_msg(r == (ssize_t)len, "%s: %s gave %zd", what,
+			      how ? "sendfile" : "splice", r);
+		ck_assert_int_eq(read(p[0], got, len), (ssize_t)len);
+		ck_assert_msg(!memcmp(got, want, len), "%s: %s returned bytes "
+			      "the BAR no longer holds (stale page cache)",
+			      what, how ? "sendfile" : "splice");
+	}
+	close(p[0]);
+	close(p[1]);
+	return err;
+}
+
+/* Touch a MAP_PRIVATE mapping of @fd in a child: how it ended. */
+static int private_touch(int fd)
+{
+	int st;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		volatile uint8_t *m = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE,
+					   fd, 0);
+
+		_exit(m == MAP_FAILED ? (errno == EINVAL ? 3 : 4) : m[0] & 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) ? WTERMSIG(st) + 100 : WEXITSTATUS(st);
+}
+
+/*
+ * The BAR changes through a descriptor and a mapping between two splices
+ * (and sendfiles) from files of the mount: the second never returns the
+ * first's bytes.  Where the kernel would serve them from its page cache
+ * (6.5+, a file neither passthrough nor O_DIRECT) they are EINVAL, and
+ * the daemon says so once; a MAP_PRIVATE mapping, EINVAL at mmap with
+ * passthrough, raises SIGBUS when touched without.  On the runner's mount
+ * and on one with -o passthrough=off.
+ */
+START_TEST(test_splice_fresh)
+{
+	struct mu_dev shm = mu_find(IVSHMEM_ID);
+	const char *world = getenv("APERTURE_WORLD");
+	int cache = kernel_at_least(6, 5), desc = mu_open(&shm, 2, 0, NULL);
+	uint8_t *map = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    desc, 0);
+	struct fs_mount m;
+	char *log;
+
+	ck_assert_msg(world, "APERTURE_WORLD is not set");
+	ck_assert(map != MAP_FAILED);
+	rw_seed = mu_seed();
+	rw_state = rw_seed * 0x9e3779b97f4a7c15ull + 1;
+	fs_mount_log(&m, "/tmp/ap-splice", "passthrough=off",
+		     "/tmp/ap-splice.log");
+	for (int mnt = 0; mnt < 2; mnt++) {
+		int pt = !mnt && !strcmp(world, "deb13");
+		const char *dir = mnt ? "/tmp/ap-splice" : FS_MNT;
+
+		for (int direct = 0; direct < 2; direct++) {
+			int fd = open(fs_path("%s/%s/bar2", dir, FS_IVSHMEM),
+				      O_RDONLY | (direct ? O_DIRECT : 0));
+			int err = cache && !pt && !direct ? EINVAL : 0;
+			int first, second;
+			const char *what = fs_path("%s bar2%s", dir,
+						   direct ? " O_DIRECT" : "");
+
+			ck_assert_int_ge(fd, 0);
+			rw_fill(data, 3 * PAGE);
+			mu_pwrite_all(desc, data, 3 * PAGE, 0);
+			first = spliced(fd, data, 3 * PAGE, what);
+			rw_fill(data, 3 * PAGE);
+			memcpy(map, data, PAGE);
+			__sync_synchronize();
+			mu_pwrite_all(desc, data + PAGE, 2 * PAGE, PAGE);
+			second = spliced(fd, data, 3 * PAGE, what);
+			ck_assert_msg(first == err && second == err, "%s: splice "
+				      "and sendfile gave %s, then %s; want %s",
+				      what, strerror(first), strerror(second),
+				      strerror(err));
+			ck_assert_int_eq(private_touch(fd),
+					 pt ? 3 : 100 + SIGBUS);
+			close(fd);
+		}
+	}
+	fs_umount(&m);
+	/* The daemon of the own mount refused page-cache reads: said once. */
+	log = fs_slurp("/tmp/ap-splice.log", 1 << 16, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "refused a read for the kernel's "
+				     "page cache"));
+	ck_assert_ptr_null(strstr(strstr(log, "refused a read") + 1,
+				  "refused a read"));
+	free(log);
+	munmap(map, 4 * PAGE);
+	close(desc);
+}
+END_TEST
+
 Suite *random_io_suite(void);
 
 Suite *random_io_suite(void)
@@ -376,6 +327,10 @@ Suite *random_io_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_random_io);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fresh");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_splice_fresh);
 	suite_add_tcase(s, tc);
 	return s;
 }
