@@ -318,8 +318,9 @@ static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
  * invalidating them after each such read would still leave a window in
  * which a later splice finds the old page.  So these reads are refused:
  * no page of a file of the mount ever becomes up to date, the call gets
- * EINVAL (splice(2): the file system does not support splicing), and a
- * MAP_PRIVATE mapping SIGBUS.  Said once in the log.
+ * EINVAL (splice(2): the file system does not support splicing; 7.3
+ * reports the failed page-cache read as EIO), and a MAP_PRIVATE mapping
+ * SIGBUS.  Said once in the log.
  */
 static bool ap_refuse_cache_read(fuse_req_t req, fuse_ino_t ino,
 				 struct fuse_file_info *fi)

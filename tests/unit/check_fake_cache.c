@@ -8,8 +8,8 @@
  * sendfile, reads through the page cache (fs/fuse/file.c fuse_splice_read
  * -> filemap_splice_read) unless it was opened O_DIRECT, and nothing
  * invalidates those pages when the BAR changes: the daemon refuses such
- * reads (fuse-mount/ops_file.c), so splice is EINVAL there, and fresh
- * everywhere else.  A MAP_PRIVATE mapping without passthrough, filled the
+ * reads (fuse-mount/ops_file.c), so splice fails there (EINVAL, EIO on
+ * some kernels), and is fresh everywhere else.  A MAP_PRIVATE mapping without passthrough, filled the
  * same way, raises SIGBUS when touched.  The daemon says it once.
  */
 #include <sys/mman.h>
@@ -23,6 +23,16 @@
 static const char *machine =
 	"function 00:05.0 1af4:1110 class=0500\n"
 	"bar2 mem64 prefetch 1M file=shm.img\n";
+
+/*
+ * Is @err what splice gives where the daemon refused the page-cache read
+ * (@cache), or 0 where it read the bytes?  The kernel turns the daemon's
+ * EINVAL into EIO on some versions (7.3), and this host's is any.
+ */
+static bool refused_as(int err, bool cache)
+{
+	return cache ? err == EINVAL || err == EIO : err == 0;
+}
 
 /* Is this host's kernel at least @major.@minor? */
 static bool kernel_at_least(int major, int minor)
@@ -87,7 +97,7 @@ static int spliced(int fd, int c, const char *what)
 }
 
 /* The BAR changes between two splices: the second never sees the first's
- * bytes; without O_DIRECT on 6.5+ both are EINVAL. */
+ * bytes; without O_DIRECT on 6.5+ both fail. */
 START_TEST(splice_never_stale)
 {
 	bool cache = kernel_at_least(6, 5);
@@ -98,17 +108,19 @@ START_TEST(splice_never_stale)
 		const char *what = direct ? "bar2 O_DIRECT" : "bar2";
 		int fd = open(FK_PATH(&m, "0000:00:05.0/bar2"),
 			      O_RDONLY | (direct ? O_DIRECT : 0));
-		int want = cache && !direct ? EINVAL : 0, first, second;
+		bool refused = cache && !direct;
+		int first, second;
 
 		ck_assert_int_ge(fd, 0);
 		change_behind(&m, 'A');
 		first = spliced(fd, 'A', what);
 		change_behind(&m, 'B');
 		second = spliced(fd, 'B', what);
-		ck_assert_msg(first == want && second == want, "%s: splice and "
+		ck_assert_msg(refused_as(first, refused) &&
+			      refused_as(second, refused), "%s: splice and "
 			      "sendfile gave %s, then %s; want %s", what,
 			      strerror(first), strerror(second),
-			      strerror(want));
+			      refused ? "EINVAL or EIO" : "the bytes");
 		close(fd);
 	}
 	fk_umount(&m);
@@ -144,8 +156,7 @@ START_TEST(private_mapping_refused)
 		      WIFSIGNALED(st) ? "signal" : "exit",
 		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	/* A second refusal is not said again. */
-	ck_assert_int_eq(spliced(fd, 'A', "bar2"),
-			 kernel_at_least(6, 5) ? EINVAL : 0);
+	ck_assert(refused_as(spliced(fd, 'A', "bar2"), kernel_at_least(6, 5)));
 	close(fd);
 	ck_assert_int_eq(fk_log_count(&m, "refused a read for the kernel's "
 				      "page cache"), 1);
