@@ -17,6 +17,11 @@
  * (the module's bus notifier marks the BAR dead), and the tree is told, so
  * the function leaves the listing even before the hot-plug event arrives.
  *
+ * Nothing is served for the kernel's page cache: a read the kernel makes
+ * to fill it (splice, sendfile and copy_file_range from a direct_io file
+ * on Linux 6.5+, MAP_PRIVATE mappings) is refused with EINVAL, so that no
+ * caller ever gets bytes the device has since changed (ap_refuse_cache_read).
+ *
  * There is no flush and no fsync: nothing is buffered, so the kernel gets
  * ENOSYS once and stops asking (no round trip at every close).
  *
@@ -299,6 +304,56 @@ static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
 	}
 }
 
+/*
+ * A read that would fill the kernel's page cache rather than a caller's
+ * buffer.  The kernel sends FUSE_READ without the caller's lock owner
+ * only from read_folio and readahead (fs/fuse/file.c: fuse_do_readfolio,
+ * fuse_send_readpages); a direct read always carries one
+ * (fuse_direct_io: owner = current->files).  Every file here is opened
+ * direct_io, yet since Linux 6.5 splice from a direct_io file, and so
+ * sendfile and copy_file_range's fallback, reads through the page cache
+ * (fuse_splice_read -> filemap_splice_read; 6.1 read through read_iter),
+ * as MAP_PRIVATE mappings always did.  Nothing invalidates those pages
+ * when the device, a module descriptor or a mapping changes the BAR, and
+ * invalidating them after each such read would still leave a window in
+ * which a later splice finds the old page.  So these reads are refused:
+ * no page of a file of the mount ever becomes up to date, the call gets
+ * EINVAL (splice(2): the file system does not support splicing; 7.3
+ * reports the failed page-cache read as EIO), and a MAP_PRIVATE mapping
+ * SIGBUS.  Said once in the log.
+ */
+static bool ap_refuse_cache_read(fuse_req_t req, fuse_ino_t ino,
+				 struct fuse_file_info *fi)
+{
+	static bool said;
+	const struct ap_file *f = (const struct ap_file *)(uintptr_t)fi->fh;
+	char what[64];
+
+	if (fi->lock_owner)
+		return false;
+	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED)) {
+		if (ap_regs_ino(ino))
+			snprintf(what, sizeof(what), "a register file");
+		else if (f->node.kind == AP_NODE_BAR)
+			snprintf(what, sizeof(what), "%s bar%d",
+				 f->node.entry->func.slot, f->node.bar);
+		else
+			snprintf(what, sizeof(what), "%s %s",
+				 f->node.entry->func.slot,
+				 f->node.kind == AP_NODE_INFO ? "info" :
+								"config");
+		fuse_log(FUSE_LOG_NOTICE,
+			 "aperturefs: %s: refused a read for the kernel's page "
+			 "cache (EINVAL), which would keep the bytes past the "
+			 "call: splice, sendfile and copy_file_range from a "
+			 "file of the mount need passthrough or a file opened "
+			 "with O_DIRECT on this kernel, and MAP_PRIVATE "
+			 "mappings are not served (said once)\n", what);
+	}
+	fuse_reply_err(req, EINVAL);
+	return true;
+}
+
 static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -308,6 +363,8 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	ssize_t n;
 	char *buf;
 
+	if (ap_refuse_cache_read(req, ino, fi))
+		return;
 	if (ap_regs_read(req, ino, size, off, fi))
 		return;
 	if (f->node.kind == AP_NODE_INFO) {

@@ -36,6 +36,8 @@ struct rw_target {
 	unsigned int width;	/* fixed access width in bytes, 0 for auto */
 	int mount;		/* a FUSE file: lseek past the end is allowed */
 	int mmap_err;		/* mmap of any range fails with this, or 0 */
+	int splice_err;		/* splice from it fails with this where
+				 * it would read bytes, or 0 */
 	int64_t pos;		/* the file position the model expects */
 };
 
