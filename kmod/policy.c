@@ -9,7 +9,7 @@
  *    runs with iomem=relaxed: a BAR of a function with a driver bound, or
  *    with a busy region (a driver's request_mem_region()) inside it, is
  *    refused with EBUSY naming the driver, and a driver binding later
- *    kills the open descriptors and mappings (bar.c).
+ *    kills the open descriptors and mappings (kill.c).
  *  - The module parameter beside_drivers=1 allows access beside a bound
  *    driver (lab use), logged once.
  */
