@@ -143,6 +143,7 @@ void aperture_notifier_unregister(void);
 /* policy.c: strict devmem */
 bool aperture_strict(void);
 void aperture_policy_init(void);
+bool aperture_bar_claimed(struct aperture_bar *bar);
 int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
 			 u32 bar_flags, u64 start, u64 size);
 

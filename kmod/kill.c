@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kill.c - what ends a BAR's state: its function's removal, a driver
- * binding to it under strict devmem (the PCI bus notifier), and a move or
- * resize of the BAR (the poll).
+ * binding to it under strict devmem (the PCI bus notifier), a move or
+ * resize of the BAR, and a region claim on its range by code that binds
+ * no driver (the poll).
  *
  * A kill sets bar->dead under bar->lock held for writing, so that once it
  * returns no access, fault or open holds a window of the BAR or can take
@@ -18,6 +19,12 @@
  * where it is now.  Caveat: a mapping whose pages were all touched before
  * the move can reach the old range until the next look (at most a second,
  * or the next access of the BAR).
+ *
+ * A request_mem_region() on a BAR's range announces itself to nobody
+ * either (the kernel's revoke_iomem() zaps only /dev/mem's and sysfs
+ * resourceN's shared mapping): the same poll kills, within a second, a
+ * BAR whose range has been claimed as the open would now refuse it
+ * (policy.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,26 +120,33 @@ static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
 }
 
 /*
- * Kills the BARs that moved, and looks again in a second while any state
- * lives (see the head of this file).
+ * Kills the BARs that moved and those whose range a driver has claimed
+ * since (aperture_bar_claimed()), and looks again in a second while any
+ * state lives (see the head of this file).
  */
 static void aperture_poll(struct work_struct *work)
 {
 	struct aperture_bar *bar, *next;
-	LIST_HEAD(doomed);
+	LIST_HEAD(moved);
+	LIST_HEAD(claimed);
 
 	mutex_lock(&aperture_lock);
 	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
-		if (!aperture_bar_moved(bar))
-			continue;
-		kref_get(&bar->kref);
-		list_move(&bar->node, &doomed);
+		if (aperture_bar_moved(bar)) {
+			kref_get(&bar->kref);
+			list_move(&bar->node, &moved);
+		} else if (aperture_bar_claimed(bar)) {
+			kref_get(&bar->kref);
+			list_move(&bar->node, &claimed);
+		}
 	}
 	if (!list_empty(&aperture_bars))
 		queue_delayed_work(system_wq, &aperture_poll_work,
 				   APERTURE_POLL_DELAY);
 	mutex_unlock(&aperture_lock);
-	aperture_kill_list(&doomed, "moved or resized");
+	aperture_kill_list(&moved, "moved or resized");
+	aperture_kill_list(&claimed,
+			   "a driver claimed its range (strict devmem)");
 }
 
 /*
