@@ -236,9 +236,11 @@ static void long_reader(int id, const struct mu_dev *hot)
  * does (a request file in $APERTURE_HOST/qmp, tests/vm/qmp-relay's answer
  * beside it), but without a shell: under TCG, with the workers busy, the
  * script's processes cost seconds per command.  0 if QEMU said "return",
- * -EEXIST if the device id is still taken.
+ * -EEXIST if the device id is still taken, -EAGAIN if the relay got no
+ * reply (seen once, on 6.12-deb13), -1 on another error (said
+ * on stderr unless quiet).
  */
-static int qmp(const char *json)
+static int qmp_ask(const char *json, int quiet)
 {
 	const char *host = getenv("APERTURE_HOST");
 	static int seq;
@@ -271,13 +273,38 @@ static int qmp(const char *json)
 	if (n < 0)
 		return -1;
 	reply[n] = 0;
+	if (!n)
+		return -EAGAIN;	/* the relay got no reply from QEMU */
 	if (strstr(reply, "Duplicate device ID"))
 		return -EEXIST;
+	if (quiet && strncmp(reply, "{\"return\"", 9))
+		return -1;
 	if (strncmp(reply, "{\"return\"", 9)) {
 		fprintf(stderr, "QMP %s: %s\n", json, reply);
 		return -1;
 	}
 	return 0;
+}
+
+static int qmp(const char *json)
+{
+	return qmp_ask(json, 0);
+}
+
+/* Waits up to 30 s until QEMU has let the removed hotedu's id go. */
+static void wait_qemu_gone(void)
+{
+	double deadline = mu_now() + 30;
+	int err;
+
+	while ((err = qmp_ask("{\"execute\":\"qom-get\",\"arguments\":"
+			      "{\"path\":\"/machine/peripheral/hotedu\","
+			      "\"property\":\"type\"}}", 1)) == 0 ||
+	       err == -EAGAIN) {
+		ck_assert_msg(mu_now() < deadline,
+			      "QEMU still has hotedu 30 s after its removal");
+		usleep(50000);
+	}
 }
 
 static int write_file(const char *path, const char *s)
@@ -291,18 +318,26 @@ static int write_file(const char *path, const char *s)
 	return ok ? 0 : -1;
 }
 
-/* Waits up to 30 s until sysfs has the function (present) or not. */
-static void wait_sysfs(const struct mu_dev *d, int present)
+/* Waits up to secs until sysfs has the function (present) or not: 0, -1. */
+static int try_wait_sysfs(const struct mu_dev *d, int present, double secs)
 {
-	double deadline = mu_now() + 30;
+	double deadline = mu_now() + secs;
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", d->name);
 	while ((access(path, F_OK) == 0) != present) {
-		ck_assert_msg(mu_now() < deadline, "%s %s after 30 s", d->name,
-			      present ? "still absent" : "still there");
+		if (mu_now() > deadline)
+			return -1;
 		usleep(50000);
 	}
+	return 0;
+}
+
+/* Waits up to 30 s until sysfs has the function (present) or not. */
+static void wait_sysfs(const struct mu_dev *d, int present)
+{
+	ck_assert_msg(!try_wait_sysfs(d, present, 30), "%s %s after 30 s",
+		      d->name, present ? "still absent" : "still there");
 }
 
 /*
@@ -409,7 +444,7 @@ START_TEST(removal_rounds)
 	struct mu_dev hot;
 	pid_t pids[WORKERS + 1];
 	char path[160];
-	int i, status, err;
+	int i, status, err, missed = 0;
 
 	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
 		      "no edu behind a root port: run with this suite's line "
@@ -444,8 +479,10 @@ START_TEST(removal_rounds)
 	t0 = mu_now();
 	for (i = 0; i <= qmp_rounds; i++) {
 		usleep(100000);
-		ck_assert_int_eq(qmp("{\"execute\":\"device_del\",\"arguments\":"
-				     "{\"id\":\"hotedu\"}}"), 0);
+		/* A lost reply: the removal below says whether it worked. */
+		err = qmp("{\"execute\":\"device_del\",\"arguments\":"
+			  "{\"id\":\"hotedu\"}}");
+		ck_assert(err == 0 || err == -EAGAIN);
 		wait_sysfs(&hot, 0);
 		__sync_fetch_and_add(&sh->gen, 1);
 		if (i == qmp_rounds)
@@ -454,13 +491,28 @@ START_TEST(removal_rounds)
 		 * acpiphp takes the function out of sysfs before its _EJ0
 		 * tells QEMU: the old device can live on for a moment.
 		 */
+		wait_qemu_gone();
 		deadline = mu_now() + 30;
 		while ((err = qmp("{\"execute\":\"device_add\",\"arguments\":"
 				  "{\"driver\":\"edu\",\"id\":\"hotedu\","
 				  "\"bus\":\"rp1\"}}")) == -EEXIST &&
 		       mu_now() < deadline)
-			usleep(20000);
-		ck_assert_int_eq(err, 0);
+			usleep(50000);
+		ck_assert(err == 0 || err == -EAGAIN);
+		/*
+		 * Seen once on 6.1-686-pae: the function never appeared.  A
+		 * missed insertion (QEMU has the device) is a rescan away;
+		 * counted in FIGURES.
+		 */
+		if (try_wait_sysfs(&hot, 1, 10)) {
+			missed++;
+			ck_assert_int_eq(qmp_ask("{\"execute\":\"qom-get\","
+				"\"arguments\":{\"path\":"
+				"\"/machine/peripheral/hotedu\","
+				"\"property\":\"type\"}}", 0), 0);
+			ck_assert_int_eq(write_file("/sys/bus/pci/rescan",
+						    "1"), 0);
+		}
 		wait_sysfs(&hot, 1);
 		enable_decoding(&hot);
 	}
@@ -474,10 +526,10 @@ START_TEST(removal_rounds)
 			      sh->why[i]);
 	}
 	printf("FIGURES: %d sysfs removals in %.1f s, %d QMP device_del in "
-	       "%.1f s; %lu live touches, %lu dead slots checked, %lu whole "
-	       "1-byte reads of the BAR\n", sysfs_rounds, t_sysfs,
-	       qmp_rounds + 1, t_qmp, sh->live_touches, sh->dead_checks,
-	       sh->long_reads);
+	       "%.1f s (%d insertions rescanned); %lu live touches, %lu dead "
+	       "slots checked, %lu whole 1-byte reads of the BAR\n",
+	       sysfs_rounds, t_sysfs, qmp_rounds + 1, t_qmp, missed,
+	       sh->live_touches, sh->dead_checks, sh->long_reads);
 	ck_assert_uint_gt(sh->live_touches, 0);
 	ck_assert_uint_gt(sh->dead_checks, 0);
 	/* The QMP removals went through ACPI (acpiphp), not pciehp. */
