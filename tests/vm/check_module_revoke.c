@@ -132,6 +132,23 @@ static void drop(struct slot *s)
 	s->map = NULL;
 }
 
+/* PCI_COMMAND of d now, from sysfs, or 0xffff if unreadable. */
+static unsigned int command_of(const struct mu_dev *d)
+{
+	char path[160];
+	uint16_t cmd = 0xffff;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &cmd, 2, 4) != 2)
+			cmd = 0xffff;
+		close(fd);
+	}
+	return cmd;
+}
+
 /*
  * Opens, maps, touches and reads the hot edu in a loop.  The last
  * descriptor and mapping made before a removal (the one most likely to
@@ -195,7 +212,9 @@ static void worker(int id, const struct mu_dev *hot)
 		if (cur.map && touch(cur.map, &v)) {
 			if (v != 0x010000ed) {
 				snprintf(sh->why[id], sizeof(sh->why[id]),
-					 "mapping read %#x", v);
+					 "mapping read %#x (opened at removal "
+					 "%d, now %d; PCI_COMMAND %#x)", v,
+					 cur.gen, sh->gen, command_of(hot));
 				_exit(1);
 			}
 			__sync_fetch_and_add(&sh->live_touches, 1);
