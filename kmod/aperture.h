@@ -5,7 +5,8 @@
  *
  *   main.c  module init and exit, the pseudo file system
  *   ctl.c   the control node /dev/aperture_io and its ioctls
- *   bar.c   per-BAR state, its kernel windows and the PCI bus notifier
+ *   bar.c   per-BAR state, its kernel windows and the access gate
+ *   kill.c  what ends a BAR's state: removal, a move, a driver's claim
  *   policy.c  strict devmem: whose BAR it is
  *   desc.c  the BAR descriptor: open, release, llseek, ioctl, setattr
  *   xfer.c  the data path: read_iter and write_iter
@@ -116,6 +117,8 @@ extern const struct file_operations aperture_ctl_fops;
 
 /* bar.c: per-BAR state */
 extern struct mutex aperture_lock;
+extern struct list_head aperture_bars;	/* aperture_bar.node; aperture_lock */
+void aperture_bar_unmap(struct aperture_bar *bar);
 int aperture_bar_describe(struct pci_dev *pdev, unsigned int index,
 			  u64 *start, u64 *size, u32 *bar_flags);
 u32 aperture_memtype_default(u32 bar_flags, u32 want);
@@ -128,12 +131,19 @@ u32 aperture_state(struct pci_dev *pdev, u32 bar_flags);
 int aperture_bar_usable(struct aperture_bar *bar);
 int aperture_bar_begin(struct aperture_bar *bar);
 void aperture_bar_end(struct aperture_bar *bar);
+
+/* kill.c: the end of a BAR's state */
+bool aperture_bar_moved(struct aperture_bar *bar);
+void aperture_bar_kill(struct aperture_bar *bar, const char *why);
+void aperture_poll_start(void);
+void aperture_poll_now(void);
 int aperture_notifier_register(void);
 void aperture_notifier_unregister(void);
 
 /* policy.c: strict devmem */
 bool aperture_strict(void);
 void aperture_policy_init(void);
+bool aperture_bar_claimed(struct aperture_bar *bar);
 int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
 			 u32 bar_flags, u64 start, u64 size);
 

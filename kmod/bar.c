@@ -2,24 +2,10 @@
 /*
  * bar.c - the state of one BAR, shared by every descriptor opened on it:
  * its kernel windows (an io_mapping for write-combining BARs, one uncached
- * ioremap for register BARs, an ioport_map cookie for I/O BARs), the
- * handles opened on it, and the PCI bus notifier that kills it when its
- * function goes away.
- *
- * A kill sets bar->dead under bar->lock held for writing, so that once it
- * returns no access, fault or open holds a window of the BAR or can take
- * one; it then drops the windows and zaps every user mapping of every
- * handle (see mmap.c for why that is all of them).
- *
- * A BAR can also move or change size while its function stays (sysfs
- * resourceN_resize, a driver's pci_resize_resource(), a reassignment of
- * its bridge window): the kernel announces that to nobody.  So the BAR's
- * resource is compared with the state's address and size on every open,
- * access, mmap and page fault, and once a second while any state lives;
- * a moved BAR is killed as a removed one is, and the next open maps it
- * where it is now.  Caveat: a mapping whose pages were all touched before
- * the move can reach the old range until the next look (at most a second,
- * or the next access of the BAR).
+ * ioremap for register BARs, an ioport_map cookie for I/O BARs) in the
+ * memory type asked for or in force, the handles opened on it, and the
+ * gate every access, fault and open passes (aperture_bar_begin()).  What
+ * ends a BAR's state (removal, a move, a driver's claim) is kill.c's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,40 +13,18 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
-#include <linux/notifier.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "aperture.h"
 #include "compat.h"
 
 /* Protects aperture_bars and every bar->node. */
 DEFINE_MUTEX(aperture_lock);
-static LIST_HEAD(aperture_bars);
-
-/* Looks for moved BARs while any state lives (aperture_poll()). */
-static void aperture_poll(struct work_struct *work);
-static DECLARE_DELAYED_WORK(aperture_poll_work, aperture_poll);
-#define APERTURE_POLL_DELAY	HZ
-
-/*
- * Whether BAR's resource is no longer where its state maps it: released,
- * unassigned, moved or resized.  Read without the PCI core's locks: a
- * reassignment in progress reads as moved, which it is.
- */
-static bool aperture_bar_moved(struct aperture_bar *bar)
-{
-	struct resource *res = &bar->pdev->resource[bar->index];
-
-	return !READ_ONCE(res->parent) ||
-	       (READ_ONCE(res->flags) & IORESOURCE_UNSET) ||
-	       READ_ONCE(res->start) != bar->start ||
-	       resource_size(res) != bar->size;
-}
+LIST_HEAD(aperture_bars);
 
 /* Drops the kernel windows; called once, with bar->lock held or unshared. */
-static void aperture_bar_unmap(struct aperture_bar *bar)
+void aperture_bar_unmap(struct aperture_bar *bar)
 {
 	switch (bar->kind) {
 	case APERTURE_KIND_WC:
@@ -177,7 +141,6 @@ static int aperture_bar_type_check(struct aperture_bar *bar,
 	return -EBUSY;
 }
 
-static void aperture_bar_kill(struct aperture_bar *bar, const char *why);
 
 /* Maps a fresh BAR's kernel windows in bar->kind. */
 static int aperture_bar_map(struct aperture_bar *bar)
@@ -318,7 +281,7 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 		goto err_unmap_bar;
 	bar->pdev = pci_dev_get(pdev);
 	list_add(&bar->node, &aperture_bars);
-	queue_delayed_work(system_wq, &aperture_poll_work, APERTURE_POLL_DELAY);
+	aperture_poll_start();
 	mutex_unlock(&aperture_lock);
 	return bar;
 
@@ -366,7 +329,7 @@ int aperture_bar_usable(struct aperture_bar *bar)
 		return -ENODEV;
 	if (aperture_bar_moved(bar)) {
 		/* Killed (and its mappings zapped) by the poll, now. */
-		mod_delayed_work(system_wq, &aperture_poll_work, 0);
+		aperture_poll_now();
 		return -ENODEV;
 	}
 	if (pci_channel_offline(pdev))
@@ -403,117 +366,4 @@ int aperture_bar_begin(struct aperture_bar *bar)
 void aperture_bar_end(struct aperture_bar *bar)
 {
 	up_read(&bar->lock);
-}
-
-/*
- * The device of bar is going away: fail every later access with ENODEV,
- * drop the kernel windows and revoke the user mappings.
- */
-static void aperture_bar_kill(struct aperture_bar *bar, const char *why)
-{
-	struct aperture_handle *h;
-
-	down_write(&bar->lock);
-	bar->dead = true;
-	aperture_bar_unmap(bar);
-	up_write(&bar->lock);
-
-	mutex_lock(&bar->handles_lock);
-	list_for_each_entry(h, &bar->handles, node)
-		unmap_mapping_range(h->inode->i_mapping, 0, 0, 1);
-	mutex_unlock(&bar->handles_lock);
-	pci_info(bar->pdev, KBUILD_MODNAME ": BAR %u: %s, its descriptors now fail with ENODEV\n",
-		 bar->index, why);
-}
-
-/* Kills the BARs on doomed, each taken off aperture_bars with a reference. */
-static void aperture_kill_list(struct list_head *doomed, const char *why)
-{
-	struct aperture_bar *bar, *next;
-
-	list_for_each_entry_safe(bar, next, doomed, node) {
-		mutex_lock(&aperture_lock);
-		list_del_init(&bar->node);
-		mutex_unlock(&aperture_lock);
-		aperture_bar_kill(bar, why);
-		aperture_bar_put(bar);
-	}
-}
-
-/* Kills every live BAR of pdev. */
-static void aperture_kill_dev(struct pci_dev *pdev, const char *why)
-{
-	struct aperture_bar *bar, *next;
-	LIST_HEAD(doomed);
-
-	mutex_lock(&aperture_lock);
-	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
-		if (bar->pdev != pdev)
-			continue;
-		kref_get(&bar->kref);
-		list_move(&bar->node, &doomed);
-	}
-	mutex_unlock(&aperture_lock);
-	aperture_kill_list(&doomed, why);
-}
-
-/*
- * Kills the BARs that moved, and looks again in a second while any state
- * lives (see the head of this file).
- */
-static void aperture_poll(struct work_struct *work)
-{
-	struct aperture_bar *bar, *next;
-	LIST_HEAD(doomed);
-
-	mutex_lock(&aperture_lock);
-	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
-		if (!aperture_bar_moved(bar))
-			continue;
-		kref_get(&bar->kref);
-		list_move(&bar->node, &doomed);
-	}
-	if (!list_empty(&aperture_bars))
-		queue_delayed_work(system_wq, &aperture_poll_work,
-				   APERTURE_POLL_DELAY);
-	mutex_unlock(&aperture_lock);
-	aperture_kill_list(&doomed, "moved or resized");
-}
-
-/*
- * Bus notifier: kills the BARs of a function that is being removed, and
- * under strict devmem those of a function a driver is binding to.
- */
-static int aperture_pci_notify(struct notifier_block *nb,
-			       unsigned long action, void *data)
-{
-	struct pci_dev *pdev = to_pci_dev(data);
-
-	switch (action) {
-	case BUS_NOTIFY_DEL_DEVICE:
-	case BUS_NOTIFY_REMOVED_DEVICE:
-		aperture_kill_dev(pdev, "device removed");
-		return NOTIFY_OK;
-	case BUS_NOTIFY_BIND_DRIVER:
-		/* Strict devmem: a driver claiming the device revokes us. */
-		if (aperture_strict())
-			aperture_kill_dev(pdev, "a driver is binding (strict devmem)");
-		return NOTIFY_OK;
-	}
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block aperture_pci_nb = {
-	.notifier_call = aperture_pci_notify,
-};
-
-int aperture_notifier_register(void)
-{
-	return bus_register_notifier(&pci_bus_type, &aperture_pci_nb);
-}
-
-void aperture_notifier_unregister(void)
-{
-	bus_unregister_notifier(&pci_bus_type, &aperture_pci_nb);
-	cancel_delayed_work_sync(&aperture_poll_work);
 }

@@ -7,8 +7,8 @@
  * (APERTURE_IO_OPEN in include/aperture_io.h).  The descriptor (desc.c) is
  * a regular file of the module's own pseudo file system, defined here, so
  * that FUSE can take it as a passthrough backing file.  Per BAR one
- * refcounted state (bar.c) holds the kernel windows and is killed when its
- * function goes away; the data path is xfer.c, mappings mmap.c.
+ * refcounted state (bar.c) holds the kernel windows and is killed (kill.c)
+ * when its function goes away; the data path is xfer.c, mappings mmap.c.
  *
  * The module never binds a driver: it works beside the PCI core, like
  * sysfs resource files.

@@ -10,7 +10,7 @@
  *    inode's address_space (i_mmap) after ->mmap returns.
  *  - A page table entry is only ever created by aperture_vm_fault(), with
  *    bar->lock held for reading and bar->dead seen false.
- *  - A kill (bar.c) sets bar->dead with bar->lock held for writing, so
+ *  - A kill (kill.c) sets bar->dead with bar->lock held for writing, so
  *    when it has the lock no fault is between its check and its insert,
  *    and after it no fault inserts anything: a touch is SIGBUS (so is a
  *    touch while the device does not decode, see aperture_bar_usable()).  Then it

@@ -9,7 +9,8 @@
  *    runs with iomem=relaxed: a BAR of a function with a driver bound, or
  *    with a busy region (a driver's request_mem_region()) inside it, is
  *    refused with EBUSY naming the driver, and a driver binding later
- *    kills the open descriptors and mappings (bar.c).
+ *    kills the open descriptors and mappings (kill.c), as does a region
+ *    claimed later without a driver (within a second: the poll).
  *  - The module parameter beside_drivers=1 allows access beside a bound
  *    driver (lab use), logged once.
  */
@@ -82,6 +83,23 @@ static bool aperture_region_has(u64 start, u64 size, unsigned long flags)
 	return walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM | flags,
 				   start, start + size - 1, NULL,
 				   aperture_hit) > 0;
+}
+
+/*
+ * Whether a memory BAR's range has been claimed since its open, so that
+ * the open would be refused now (exclusively, or busy under strict
+ * devmem): as the kernel's revoke_iomem() revokes /dev/mem and sysfs
+ * resourceN mappings of a range a driver requests, the poll (kill.c)
+ * then kills the BAR.  I/O BARs are never revoked, as by the kernel.
+ */
+bool aperture_bar_claimed(struct aperture_bar *bar)
+{
+	if (!(bar->bar_flags & APERTURE_IO_BAR_MEM))
+		return false;
+	return aperture_region_has(bar->start, bar->size,
+				   IORESOURCE_EXCLUSIVE) ||
+	       (IS_ENABLED(CONFIG_IO_STRICT_DEVMEM) && aperture_strict() &&
+		aperture_region_has(bar->start, bar->size, IORESOURCE_BUSY));
 }
 
 /*
