@@ -134,6 +134,7 @@ void aperture_bar_end(struct aperture_bar *bar);
 
 /* kill.c: the end of a BAR's state */
 bool aperture_bar_moved(struct aperture_bar *bar);
+bool aperture_dev_dying(struct pci_dev *pdev);
 void aperture_bar_kill(struct aperture_bar *bar, const char *why);
 void aperture_poll_start(void);
 void aperture_poll_now(void);

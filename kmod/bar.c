@@ -207,11 +207,10 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 
 	mutex_lock(&aperture_lock);
 	/*
-	 * A device past BUS_NOTIFY_REMOVED_DEVICE must not get new state;
-	 * one between DEL_DEVICE and REMOVED_DEVICE may, and is killed at
-	 * REMOVED_DEVICE.
+	 * A function being removed (from BUS_NOTIFY_DEL_DEVICE on, kill.c)
+	 * or gone must not get new state: no notifier would kill it.
 	 */
-	if (!device_is_registered(&pdev->dev)) {
+	if (aperture_dev_dying(pdev) || !device_is_registered(&pdev->dev)) {
 		err = -ENODEV;
 		goto out_unlock;
 	}

@@ -30,9 +30,62 @@
 
 #include <linux/mm.h>
 #include <linux/notifier.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "aperture.h"
+
+/*
+ * Functions being removed.  device_del() calls BUS_NOTIFY_REMOVED_DEVICE
+ * before it unregisters the device (kobject_del() after the uevent), so
+ * an open between the two would find the function registered and create
+ * state that no notifier kills, on a device about to vanish (reads of
+ * nothing, as zeros).  From BUS_NOTIFY_DEL_DEVICE on, each such function
+ * is listed here, with a reference so that its address cannot name a new
+ * function, until it is seen unregistered; aperture_bar_get() refuses
+ * them.  aperture_lock protects the list.
+ */
+struct aperture_dying {
+	struct list_head node;
+	struct pci_dev *pdev;
+};
+static LIST_HEAD(aperture_dying);
+
+/*
+ * Whether pdev is being removed (NULL: none); forgets the functions that
+ * are unregistered by now.  aperture_lock held.
+ */
+bool aperture_dev_dying(struct pci_dev *pdev)
+{
+	struct aperture_dying *d, *next;
+	bool dying = false;
+
+	list_for_each_entry_safe(d, next, &aperture_dying, node) {
+		if (!device_is_registered(&d->pdev->dev)) {
+			list_del(&d->node);
+			pci_dev_put(d->pdev);
+			kfree(d);
+		} else if (d->pdev == pdev) {
+			dying = true;
+		}
+	}
+	return dying;
+}
+
+/* Lists pdev as being removed (BUS_NOTIFY_DEL_DEVICE). */
+static void aperture_dev_dies(struct pci_dev *pdev)
+{
+	struct aperture_dying *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d) {
+		pci_warn(pdev, KBUILD_MODNAME ": no memory to note the removal; an open racing it may outlive it\n");
+		return;
+	}
+	d->pdev = pci_dev_get(pdev);
+	mutex_lock(&aperture_lock);
+	list_add(&d->node, &aperture_dying);
+	mutex_unlock(&aperture_lock);
+}
 
 /* Looks for moved BARs while any state lives (aperture_poll()). */
 static void aperture_poll(struct work_struct *work);
@@ -131,6 +184,7 @@ static void aperture_poll(struct work_struct *work)
 	LIST_HEAD(claimed);
 
 	mutex_lock(&aperture_lock);
+	aperture_dev_dying(NULL);
 	list_for_each_entry_safe(bar, next, &aperture_bars, node) {
 		if (aperture_bar_moved(bar)) {
 			kref_get(&bar->kref);
@@ -160,6 +214,8 @@ static int aperture_pci_notify(struct notifier_block *nb,
 
 	switch (action) {
 	case BUS_NOTIFY_DEL_DEVICE:
+		aperture_dev_dies(pdev);
+		fallthrough;
 	case BUS_NOTIFY_REMOVED_DEVICE:
 		aperture_kill_dev(pdev, "device removed");
 		return NOTIFY_OK;
@@ -183,6 +239,13 @@ int aperture_notifier_register(void)
 
 void aperture_notifier_unregister(void)
 {
+	struct aperture_dying *d, *next;
+
 	bus_unregister_notifier(&pci_bus_type, &aperture_pci_nb);
 	cancel_delayed_work_sync(&aperture_poll_work);
+	list_for_each_entry_safe(d, next, &aperture_dying, node) {
+		list_del(&d->node);
+		pci_dev_put(d->pdev);
+		kfree(d);
+	}
 }
