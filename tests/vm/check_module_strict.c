@@ -3,9 +3,10 @@
  * sysfs resourceN: a BAR a driver has claimed is refused with EBUSY
  * naming the driver, a driver binding later kills open descriptors and
  * mappings, and the module parameter beside_drivers=1 opens it anyway
- * (logged once).  The drivers: the test helper aperture_claim.ko
- * ($APERTURE_CLAIM_KO, a busy region), and bochs-drm on the VGA, from the
- * guest kernel's own module tree.
+ * (logged once), except beside a driver that holds its regions exclusively.
+ * The drivers: the test helper aperture_claim.ko ($APERTURE_CLAIM_KO, a
+ * busy region), bochs-drm on the VGA and e1000e on an e1000e NIC at 00:07.0
+ * (tests/vm/suites adds it), from the guest kernel's own module tree.
  *
  *   tests/vm/run --no-mount -- '$B/tests/vm/check_module_strict'
  */
@@ -26,6 +27,7 @@
 #include "module_util.h"
 
 #define PARAM "/sys/module/aperture_io/parameters/beside_drivers"
+#define E1000E_ID 0x808610d3u
 
 /* Runs a shell command in the guest, returning its exit status. */
 static int sh(const char *fmt, ...)
@@ -161,6 +163,54 @@ START_TEST(driver_bind_revokes)
 }
 END_TEST
 
+/*
+ * e1000e requests its memory BARs exclusively (as its probe's
+ * pci_request_selected_regions_exclusive()): binding revokes us, and then
+ * not even the opt-in opens them, as sysfs resource0 refuses a mapping.
+ */
+START_TEST(exclusive_driver)
+{
+	struct mu_dev nic = mu_find(E1000E_ID);
+	const char *refused = "e1000e holds it exclusively, refusing";
+	char drv[160];
+	uint32_t v;
+	void *map;
+	int fd, before;
+
+	snprintf(drv, sizeof(drv), "/sys/bus/pci/devices/%s/driver", nic.name);
+	ck_assert_msg(access(drv, F_OK) != 0, "%s has a driver already",
+		      nic.name);
+	fd = mu_open(&nic, 0, 0, NULL);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert(map != MAP_FAILED);
+	ck_assert_int_eq(mu_in_child(touch, map), 0);
+	ck_assert_int_eq(sysfs_mmap(&nic, 0), 0);
+
+	ck_assert_int_eq(sh("modprobe e1000e"), 0);
+	ck_assert_int_eq(access(drv, F_OK), 0);
+	ck_assert_int_eq(mu_in_child(touch, map), 128 + SIGBUS);
+	errno = 0;
+	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	before = mu_klog_count(refused);
+	ck_assert_int_eq(mu_try_open(&nic, 0, 0, NULL), -EBUSY);
+	ck_assert_int_eq(mu_klog_count(refused), before + 1);
+	ck_assert_int_eq(sysfs_mmap(&nic, 0), EINVAL);
+	/* The opt-in does not reach past an exclusive claim. */
+	ck_assert_int_eq(sh("echo 1 > " PARAM), 0);
+	ck_assert_int_eq(mu_try_open(&nic, 0, 0, NULL), -EBUSY);
+	ck_assert_int_eq(sh("echo 0 > " PARAM), 0);
+
+	ck_assert_int_eq(sh("echo %s > /sys/bus/pci/drivers/e1000e/unbind",
+			    nic.name), 0);
+	munmap(map, 4096);
+	close(fd);
+	fd = mu_open(&nic, 0, 0, NULL);
+	ck_assert_int_eq(pread(fd, &v, 4, 0), 4);
+	close(fd);
+}
+END_TEST
+
 START_TEST(klog_clean)
 {
 	char line[512];
@@ -179,6 +229,7 @@ Suite *module_strict_suite(void)
 	tc = tcase_create("strict");
 	tcase_add_test(tc, busy_region);
 	tcase_add_test(tc, driver_bind_revokes);
+	tcase_add_test(tc, exclusive_driver);
 	tcase_add_test(tc, klog_clean);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
