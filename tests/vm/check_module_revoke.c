@@ -76,15 +76,6 @@ static int touch(volatile uint32_t *p, uint32_t *v)
 	return 1;
 }
 
-/* For mu_in_child(): touches *arg, exits 0 if the touch was no SIGBUS. */
-static void touch_child(void *arg)
-{
-	volatile uint32_t *p = arg;
-
-	(void)*p;
-	_exit(0);
-}
-
 /*
  * Whether this process has a page table entry for the page at p:
  * /proc/PID/pagemap skips PFN mappings, but a read of /proc/self/mem goes
@@ -459,7 +450,7 @@ START_TEST(claim_revokes)
 	const char *says = "a driver claimed its range (strict devmem)";
 	struct mu_dev edu = mu_find(EDU_ID);
 	struct aperture_io_bar a;
-	int fd = mu_open(&edu, 0, 0, &a), before, i, st = 0;
+	int fd = mu_open(&edu, 0, 0, &a), before;
 	char cmd[512];
 	uint32_t *map;
 	uint32_t v;
@@ -472,13 +463,7 @@ START_TEST(claim_revokes)
 	snprintf(cmd, sizeof(cmd), "insmod %s start=%#llx size=%#llx exclusive=0",
 		 ko, (unsigned long long)a.start, (unsigned long long)a.size);
 	ck_assert_int_eq(system(cmd), 0);
-	for (i = 0; i < 50; i++) {
-		st = mu_in_child(touch_child, map);
-		if (st)
-			break;
-		usleep(100 * 1000);
-	}
-	ck_assert_int_eq(st, 128 + SIGBUS);
+	ck_assert_int_eq(mu_touch_until_signal(map), 128 + SIGBUS);
 	ck_assert_int_eq(mu_klog_count(says), before + 1);
 	errno = 0;
 	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);

@@ -189,15 +189,6 @@ START_TEST(long_read_killed)
 }
 END_TEST
 
-/* Reads the first word of a mapping, in a child: its exit status. */
-static void touch(void *arg)
-{
-	volatile uint32_t *p = arg;
-
-	(void)*p;
-	_exit(0);
-}
-
 /*
  * A BAR that moves while its function stays (as sysfs resourceN_resize
  * reassigns it; here the helper aperture_move.ko, since QEMU's devices
@@ -212,7 +203,7 @@ START_TEST(moved_bar_killed)
 	const char *says = "BAR 0: moved or resized";
 	struct mu_dev edu = mu_find(EDU_ID);
 	struct aperture_io_bar a, b;
-	int fd = mu_open(&edu, 0, 0, &a), fd2, before, st = 0, i;
+	int fd = mu_open(&edu, 0, 0, &a), fd2, before;
 	char cmd[512];
 	uint32_t *map;
 	uint32_t v;
@@ -225,13 +216,7 @@ START_TEST(moved_bar_killed)
 	snprintf(cmd, sizeof(cmd), "insmod %s slot=%s bar=0", ko, edu.name);
 	ck_assert_int_eq(system(cmd), 0);
 	/* No access through the descriptor: the page goes all the same. */
-	for (i = 0; i < 50; i++) {
-		st = mu_in_child(touch, map);
-		if (st)
-			break;
-		usleep(100 * 1000);
-	}
-	ck_assert_int_eq(st, 128 + SIGBUS);
+	ck_assert_int_eq(mu_touch_until_signal(map), 128 + SIGBUS);
 	ck_assert_int_eq(mu_klog_count(says), before + 1);
 	errno = 0;
 	ck_assert_int_eq(pread(fd, &v, 4, 0), -1);
