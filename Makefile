@@ -84,7 +84,16 @@ $(B)/tests/unit/check_%: tests/unit/check_%.c tests/check_main.c $(LIB)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite \
 		-DAPERTURE_TESTDATA='"$(abspath $(TESTDATA))"' \
 		-DAPERTURE_REGS_SRC='"$(abspath regs)"' \
+		-DAPERTURE_QMP_CLIENT='"$(abspath $(QMP_CLIENT))"' \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+# The host's QMP client, which tests/vm/qmp-relay runs for the guests
+# (tests/vm/build makes it too), and its suite.
+QMP_CLIENT := build/host-tools/qmp-client
+$(QMP_CLIENT): tests/vm/qmp-client.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+$(B)/tests/unit/check_qmp_client: $(QMP_CLIENT)
 
 $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm/*.h) $(LIB)
 	@mkdir -p $(dir $@)

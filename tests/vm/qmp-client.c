@@ -5,13 +5,38 @@
  * Negotiates capabilities first and skips asynchronous events.  Exit status
  * 0 when QEMU answers "return", 1 on "error" or a broken connection.  Used
  * on the host by tests/vm/qmp-relay.
+ *
+ * Reads go through stdio, writes do not: a stream of a socket opened for
+ * both drops a write made while read-ahead is buffered (glibc seeks back
+ * over the unread bytes before writing, and a socket cannot seek), so a
+ * command sent after an event arrived with the capabilities' reply was
+ * never sent.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+/* Writes all of s to fd: 0, or -1 on a broken connection. */
+static int send_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 /* Reads the next reply line that is not an event; NULL at end. */
 static char *next_reply(FILE *f, char **line, size_t *cap)
@@ -44,17 +69,14 @@ int main(int argc, char **argv)
 		perror("qmp-client: connect");
 		return 1;
 	}
-	f = fdopen(fd, "r+");
+	f = fdopen(fd, "r");
 	if (!f || !next_reply(f, &line, &cap)) /* greeting */
 		return 1;
-	fputs("{\"execute\":\"qmp_capabilities\"}\n", f);
-	fflush(f);
-	if (!next_reply(f, &line, &cap))
+	if (send_all(fd, "{\"execute\":\"qmp_capabilities\"}\n") ||
+	    !next_reply(f, &line, &cap))
 		return 1;
-	fputs(cmd, f);
-	fputc('\n', f);
-	fflush(f);
-	if (!next_reply(f, &line, &cap))
+	if (send_all(fd, cmd) || send_all(fd, "\n") ||
+	    !next_reply(f, &line, &cap))
 		return 1;
 	fputs(line, stdout);
 	return strncmp(line, "{\"return\"", 9) == 0 ? 0 : 1;
