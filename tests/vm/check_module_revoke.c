@@ -227,8 +227,10 @@ static void worker(int id, const struct mu_dev *hot)
 		}
 		if (stop)
 			_exit(0);
-		if (cur.fd < 0)
+		if (cur.fd < 0) {
+			usleep(1000);	/* gone: leave the CPU to removals */
 			continue;
+		}
 		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 cur.fd, 0);
 		cur.map = m == MAP_FAILED ? NULL : m;
@@ -263,8 +265,10 @@ static void long_reader(int id, const struct mu_dev *hot)
 
 	while (!sh->stop) {
 		fd = mu_try_open(hot, 0, APERTURE_IO_WIDTH_8, NULL);
-		if (fd < 0)
+		if (fd < 0) {
+			usleep(1000);
 			continue;
+		}
 		while ((n = pread(fd, buf, sizeof(buf), 0)) > 0 && !sh->stop)
 			__sync_fetch_and_add(&sh->long_reads, 1);
 		if (n < 0 && errno != ENODEV && errno != EIO) {
