@@ -42,21 +42,17 @@ module_param_cb(release, &aer_release_ops, NULL, 0200);
 MODULE_PARM_DESC(release, "write anything: let a held AER recovery go on");
 
 /*
- * Saves the config space for aer_slot_reset(), and has the device report
- * its errors (Device Control), as drivers did with
- * pci_enable_pcie_error_reporting() before the PCI core did it for them:
- * the guests' devices come up with it off.
+ * Saves the config space for aer_slot_reset().  The log line says whether
+ * the device reports fatal errors (Device Control): the PCI core turns
+ * that on where the OS owns AER, and without it no error reaches us.
  */
 static int aer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	u16 devctl = 0;
 
 	pcie_capability_read_word(pdev, PCI_EXP_DEVCTL, &devctl);
-	pcie_capability_set_word(pdev, PCI_EXP_DEVCTL,
-				 PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE |
-				 PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE);
 	pci_save_state(pdev);
-	pci_info(pdev, "aperture_aer: probe (error reporting was %s)\n",
+	pci_info(pdev, "aperture_aer: probe (error reporting %s)\n",
 		 devctl & PCI_EXP_DEVCTL_FERE ? "on" : "off");
 	return 0;
 }
