@@ -10,7 +10,8 @@
  * at 5 GT/s (x-speed=5): at its default 16 GT/s it says it reports Data
  * Link Layer Link Active, which then stays clear after the recovery's
  * secondary bus reset, so the kernel gives the reset up ("Data Link Layer
- * Link Active not set in 100 msec") and recovery fails.
+ * Link Active not set in 100 msec" on 7.3, "1000 msec" on 6.1) and
+ * recovery fails; at 5 GT/s it waits a fixed time instead.
  *
  * Recovery without a driver is over in microseconds, so the helper driver
  * aperture_aer.ko ($APERTURE_AER_KO, tests/vm/aer) binds the function
