@@ -256,11 +256,6 @@ static void worker(int id, const struct mu_dev *hot)
  * Reads the whole BAR one byte per access, over and over, through every
  * removal: each removal must complete while such a read runs, and the
  * read ends with a short count or ENODEV/EIO, never anything else.
- * Resting 20 ms between reads (a read is 0.2 to 0.5 s): under TCG, a vCPU
- * in an unbroken run of device accesses starves QEMU's main loop of its
- * lock, so that vCPU's timer stops ticking ("rcu_preempt detected stalls",
- * "0 ticks this GP", the RIP in aperture_bar_rw, on 6.12-deb13 after 300
- * rounds; then memory ran out as RCU callbacks piled up).
  */
 static void long_reader(int id, const struct mu_dev *hot)
 {
@@ -274,10 +269,8 @@ static void long_reader(int id, const struct mu_dev *hot)
 			usleep(1000);
 			continue;
 		}
-		while ((n = pread(fd, buf, sizeof(buf), 0)) > 0 && !sh->stop) {
+		while ((n = pread(fd, buf, sizeof(buf), 0)) > 0 && !sh->stop)
 			__sync_fetch_and_add(&sh->long_reads, 1);
-			usleep(20000);
-		}
 		if (n < 0 && errno != ENODEV && errno != EIO) {
 			snprintf(sh->why[id], sizeof(sh->why[id]),
 				 "long read: %s", strerror(errno));
