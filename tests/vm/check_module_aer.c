@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,20 +54,6 @@
 #define BESIDE "/sys/module/aperture_io/parameters/beside_drivers"
 #define RELEASE "/sys/module/aperture_aer/parameters/release"
 
-/* Runs a shell command in the guest, returning its exit status. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Waits up to 10 s for the kernel log to have count lines with needle. */
 static void wait_klog(const char *needle, int count)
 {
@@ -90,11 +75,11 @@ static void bind_helper(const struct mu_dev *d)
 	ck_assert_msg(ko, "APERTURE_AER_KO is not set");
 	snprintf(drv, sizeof(drv), "%s/%s/driver", sys, d->name);
 	if (access(drv, F_OK) == 0)
-		ck_assert_int_eq(sh("echo %s > %s/unbind", d->name, drv), 0);
-	ck_assert_int_eq(sh("insmod %s", ko), 0);
-	ck_assert_int_eq(sh("echo aperture_aer > %s/%s/driver_override", sys,
+		ck_assert_int_eq(mu_sh("echo %s > %s/unbind", d->name, drv), 0);
+	ck_assert_int_eq(mu_sh("insmod %s", ko), 0);
+	ck_assert_int_eq(mu_sh("echo aperture_aer > %s/%s/driver_override", sys,
 			    d->name), 0);
-	ck_assert_int_eq(sh("echo %s > /sys/bus/pci/drivers_probe", d->name),
+	ck_assert_int_eq(mu_sh("echo %s > /sys/bus/pci/drivers_probe", d->name),
 			 0);
 	n = readlink(drv, link, sizeof(link) - 1);
 	ck_assert_int_gt(n, 0);
@@ -126,7 +111,7 @@ START_TEST(offline_channel_is_eio)
 	ck_assert_msg(mu_find_nth(VIRTIO_NET_ID, 1, 0, &d),
 		      "no virtio-net behind a root port in this guest");
 	bind_helper(&d);
-	ck_assert_int_eq(sh("echo 1 > " BESIDE), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > " BESIDE), 0);
 
 	/* Healthy: the device config holds the MAC of the command line. */
 	fd = mu_open(&d, MODERN_BAR, 0, &a);
@@ -137,7 +122,7 @@ START_TEST(offline_channel_is_eio)
 	/* This process maps the device config page; common config not. */
 	ck_assert_uint_eq(map[DEVICE_CFG / 4], MAC_WORD);
 
-	ck_assert_int_eq(sh("\"$APERTURE_SRC\"/tests/vm/qmp "
+	ck_assert_int_eq(mu_sh("\"$APERTURE_SRC\"/tests/vm/qmp "
 			    "'{\"execute\":\"human-monitor-command\","
 			    "\"arguments\":{\"command-line\":"
 			    "\"pcie_aer_inject_error aernic MALF_TLP\"}}' "
@@ -166,7 +151,7 @@ START_TEST(offline_channel_is_eio)
 	ck_assert_uint_eq(map[DEVICE_CFG / 4], MAC_WORD);
 
 	/* Recovery goes on: reset, restored, resumed. */
-	ck_assert_int_eq(sh("echo 1 > " RELEASE), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > " RELEASE), 0);
 	wait_klog("aperture_aer: resume", 1);
 	ck_assert_uint_eq(mu_rd32(fd, DEVICE_CFG), MAC_WORD);
 	ck_assert_int_eq(mu_in_child(mu_touch_child,
@@ -178,7 +163,7 @@ START_TEST(offline_channel_is_eio)
 
 	/* Only the AER lines: no warning, no oops. */
 	ck_assert_msg(!mu_klog_bad(line, sizeof(line)), "kernel log: %s", line);
-	ck_assert_int_eq(sh("echo 0 > " BESIDE), 0);
+	ck_assert_int_eq(mu_sh("echo 0 > " BESIDE), 0);
 }
 END_TEST
 

@@ -7,7 +7,6 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +18,6 @@
 #include "module_util.h"
 
 Suite *module_exclusive_suite(void);
-
-/* Runs a shell command in the guest, returning its exit status. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 START_TEST(exclusive_region_refused)
 {
@@ -54,20 +39,20 @@ START_TEST(exclusive_region_refused)
 
 	/* Held exclusively: EBUSY, and the kernel log says who and why. */
 	/* (Not in the log before: the log is never cleared.) */
-	ck_assert_int_ne(sh("dmesg | grep -q '%s: aperture_io: BAR 0: .*exclusive'",
+	ck_assert_int_ne(mu_sh("dmesg | grep -q '%s: aperture_io: BAR 0: .*exclusive'",
 			    edu.name),
 			 0);
-	ck_assert_int_eq(sh("insmod %s start=0x%llx size=0x%llx", claim,
+	ck_assert_int_eq(mu_sh("insmod %s start=0x%llx size=0x%llx", claim,
 			    (unsigned long long)a.start,
 			    (unsigned long long)a.size),
 			 0);
 	ck_assert_int_eq(mu_try_open(&edu, 0, 0, NULL), -EBUSY);
-	ck_assert_int_eq(sh("dmesg | grep -q '%s: aperture_io: BAR 0: .*exclusive'",
+	ck_assert_int_eq(mu_sh("dmesg | grep -q '%s: aperture_io: BAR 0: .*exclusive'",
 			    edu.name),
 			 0);
 
 	/* Released: opens again and reads the device. */
-	ck_assert_int_eq(sh("rmmod aperture_claim"), 0);
+	ck_assert_int_eq(mu_sh("rmmod aperture_claim"), 0);
 	fd = mu_open(&edu, 0, 0, NULL);
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
 	close(fd);

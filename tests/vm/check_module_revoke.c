@@ -43,6 +43,7 @@
 #include "aperture_io.h"
 #include "hotplug_util.h"
 #include "module_util.h"
+#include "pci_command.h"
 
 #define WORKERS		3
 #define SLOTS		16
@@ -155,23 +156,6 @@ static void drop(struct slot *s)
 	s->map = NULL;
 }
 
-/* PCI_COMMAND of d now, from sysfs, or 0xffff if unreadable. */
-static unsigned int command_of(const struct mu_dev *d)
-{
-	char path[160];
-	uint16_t cmd = 0xffff;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (pread(fd, &cmd, 2, 4) != 2)
-			cmd = 0xffff;
-		close(fd);
-	}
-	return cmd;
-}
-
 /*
  * Opens, maps, touches and reads the hot edu in a loop.  The last
  * descriptor and mapping made before a removal (the one most likely to
@@ -243,7 +227,7 @@ static void worker(int id, const struct mu_dev *hot)
 					 "mapping read %#x for a second, pread "
 					 "%#x (opened at removal %d, now %d; "
 					 "PCI_COMMAND %#x)", v, pv, cur.gen,
-					 sh->gen, command_of(hot));
+					 sh->gen, pci_command_read(hot->name));
 				_exit(1);
 			}
 			__sync_fetch_and_add(&sh->live_touches, 1);
@@ -431,10 +415,7 @@ START_TEST(removal_rounds)
 		 */
 		if (hu_try_wait_sysfs(&hot, 1, 10)) {
 			missed++;
-			ck_assert_int_eq(hu_qmp_ask("{\"execute\":\"qom-get\","
-				"\"arguments\":{\"path\":"
-				"\"/machine/peripheral/hotedu\","
-				"\"property\":\"type\"}}", 0), 0);
+			ck_assert_int_eq(hu_qemu_has("hotedu", 0), 0);
 			ck_assert_int_eq(hu_write_file("/sys/bus/pci/rescan",
 						    "1"), 0);
 		}
@@ -445,7 +426,8 @@ START_TEST(removal_rounds)
 		 * range was assigned, the device did not decode it yet.
 		 */
 		hu_wait_added(&hot);
-		hu_enable_decoding(&hot);
+		/* Memory decoding on, as its driver would turn it on. */
+		pci_command_bits(hot.name, 0x2, true);
 	}
 	t_qmp = mu_now() - t0;
 	/* The last removal left nothing: every slot must be dead now. */

@@ -13,7 +13,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,20 +27,6 @@
 
 #define PARAM "/sys/module/aperture_io/parameters/beside_drivers"
 #define E1000E_ID 0x808610d3u
-
-/* Runs a shell command in the guest, returning its exit status. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* mmap of sysfs resource<bar> of d: 0 or the errno. */
 static int sysfs_mmap(const struct mu_dev *d, int bar)
@@ -86,7 +71,7 @@ START_TEST(busy_region)
 	ck_assert_int_eq(sysfs_mmap(&edu, 0), 0);
 
 	/* A busy (not exclusive) claim, as pci_request_region() makes. */
-	ck_assert_int_eq(sh("insmod %s start=0x%llx size=0x%llx exclusive=0",
+	ck_assert_int_eq(mu_sh("insmod %s start=0x%llx size=0x%llx exclusive=0",
 			    claim, (unsigned long long)a.start,
 			    (unsigned long long)a.size), 0);
 	before = mu_klog_count(refused);
@@ -96,7 +81,7 @@ START_TEST(busy_region)
 	ck_assert_int_eq(sysfs_mmap(&edu, 0), EINVAL);
 
 	/* The opt-in: opens beside it, said once. */
-	ck_assert_int_eq(sh("echo 1 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > " PARAM), 0);
 	before = mu_klog_count(beside);
 	fd = mu_open(&edu, 0, 0, NULL);
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
@@ -104,10 +89,10 @@ START_TEST(busy_region)
 	fd = mu_open(&edu, 0, 0, NULL);
 	close(fd);
 	ck_assert_int_eq(mu_klog_count(beside), before + 1);
-	ck_assert_int_eq(sh("echo 0 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 0 > " PARAM), 0);
 	ck_assert_int_eq(mu_try_open(&edu, 0, 0, NULL), -EBUSY);
 
-	ck_assert_int_eq(sh("rmmod aperture_claim"), 0);
+	ck_assert_int_eq(mu_sh("rmmod aperture_claim"), 0);
 	fd = mu_open(&edu, 0, 0, NULL);
 	ck_assert_uint_eq(mu_rd32(fd, 0), 0x010000ed);
 	close(fd);
@@ -129,7 +114,7 @@ START_TEST(driver_bind_revokes)
 	ck_assert_int_eq(sysfs_mmap(&vga, 0), 0);
 
 	/* bochs-drm binds: our descriptor and mapping are revoked. */
-	ck_assert_int_eq(sh("modprobe bochs"), 0);
+	ck_assert_int_eq(mu_sh("modprobe bochs"), 0);
 	snprintf(drv, sizeof(drv), "/sys/bus/pci/devices/%s/driver", vga.name);
 	ck_assert_int_eq(access(drv, F_OK), 0);
 	ck_assert_int_eq(mu_in_child(touch, map), 128 + SIGBUS);
@@ -146,14 +131,14 @@ START_TEST(driver_bind_revokes)
 	 * window holds (bochs-drm maps the framebuffer uncached on 6.1 and
 	 * 6.12, write-combining on later kernels), never EBUSY.
 	 */
-	ck_assert_int_eq(sh("echo 1 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > " PARAM), 0);
 	fd2 = mu_open(&vga, 0, 0, NULL);
 	ck_assert_int_eq(pread(fd2, &v, 4, 0), 4);
 	close(fd2);
-	ck_assert_int_eq(sh("echo 0 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 0 > " PARAM), 0);
 
 	/* Unbound: opens again. */
-	ck_assert_int_eq(sh("echo %s > /sys/bus/pci/drivers/bochs-drm/unbind",
+	ck_assert_int_eq(mu_sh("echo %s > /sys/bus/pci/drivers/bochs-drm/unbind",
 			    vga.name), 0);
 	fd2 = mu_open(&vga, 0, 0, NULL);
 	ck_assert_int_eq(pread(fd2, &v, 4, 0), 4);
@@ -186,7 +171,7 @@ START_TEST(exclusive_driver)
 	ck_assert_int_eq(mu_in_child(touch, map), 0);
 	ck_assert_int_eq(sysfs_mmap(&nic, 0), 0);
 
-	ck_assert_int_eq(sh("modprobe e1000e"), 0);
+	ck_assert_int_eq(mu_sh("modprobe e1000e"), 0);
 	ck_assert_int_eq(access(drv, F_OK), 0);
 	ck_assert_int_eq(mu_in_child(touch, map), 128 + SIGBUS);
 	errno = 0;
@@ -197,11 +182,11 @@ START_TEST(exclusive_driver)
 	ck_assert_int_eq(mu_klog_count(refused), before + 1);
 	ck_assert_int_eq(sysfs_mmap(&nic, 0), EINVAL);
 	/* The opt-in does not reach past an exclusive claim. */
-	ck_assert_int_eq(sh("echo 1 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > " PARAM), 0);
 	ck_assert_int_eq(mu_try_open(&nic, 0, 0, NULL), -EBUSY);
-	ck_assert_int_eq(sh("echo 0 > " PARAM), 0);
+	ck_assert_int_eq(mu_sh("echo 0 > " PARAM), 0);
 
-	ck_assert_int_eq(sh("echo %s > /sys/bus/pci/drivers/e1000e/unbind",
+	ck_assert_int_eq(mu_sh("echo %s > /sys/bus/pci/drivers/e1000e/unbind",
 			    nic.name), 0);
 	munmap(map, 4096);
 	close(fd);

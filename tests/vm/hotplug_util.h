@@ -1,7 +1,8 @@
 /*
  * hotplug_util.h - hot-plug steps of the guest suites, without a shell:
  * QMP commands to this guest's QEMU (through tests/vm/qmp-relay on the
- * host), and the function's comings and goings in sysfs.
+ * host), and the function's comings and goings in sysfs (PCI_COMMAND:
+ * pci_command.h).
  */
 #ifndef APERTURE_HOTPLUG_UTIL_H
 #define APERTURE_HOTPLUG_UTIL_H
@@ -72,16 +73,23 @@ static inline int hu_qmp_ask(const char *json, int quiet)
 	return 0;
 }
 
-/* Waits up to 30 s until QEMU has let the removed device id go. */
-static inline void hu_wait_qemu_gone(const char *id)
+/* Whether QEMU has a device of this id: 0 yes, -1 no (quiet). */
+static inline int hu_qemu_has(const char *id, int quiet)
 {
-	double deadline = mu_now() + 30;
 	char json[256];
 
 	snprintf(json, sizeof(json), "{\"execute\":\"qom-get\",\"arguments\":"
 		 "{\"path\":\"/machine/peripheral/%s\",\"property\":"
 		 "\"type\"}}", id);
-	while (hu_qmp_ask(json, 1) == 0) {
+	return hu_qmp_ask(json, quiet) ? -1 : 0;
+}
+
+/* Waits up to 30 s until QEMU has let the removed device id go. */
+static inline void hu_wait_qemu_gone(const char *id)
+{
+	double deadline = mu_now() + 30;
+
+	while (hu_qemu_has(id, 1) == 0) {
 		ck_assert_msg(mu_now() < deadline,
 			      "QEMU still has %s 30 s after its removal", id);
 		usleep(50000);
@@ -126,7 +134,8 @@ static inline void hu_wait_sysfs(const struct mu_dev *d, int present)
  * Waits up to 30 s until the kernel has finished adding the function d:
  * its /proc/bus/pci entry, made by pci_bus_add_device() after the
  * function's resources were assigned and its BARs written, where a driver
- * would be bound.  It is in sysfs from pci_device_add() on, before that.
+ * would be bound (and turn decoding on).  It is in sysfs from
+ * pci_device_add() on, before that.
  */
 static inline void hu_wait_added(const struct mu_dev *d)
 {
@@ -144,26 +153,6 @@ static inline void hu_wait_added(const struct mu_dev *d)
 			      path, d->name);
 		usleep(20000);
 	}
-}
-
-/*
- * A hot-added function has memory decoding off until a driver enables
- * it: turn it on as a driver would (PCI_COMMAND |= MEMORY), once the
- * kernel has written its BARs (see hu_wait_added()).
- */
-static inline void hu_enable_decoding(const struct mu_dev *d)
-{
-	char path[160];
-	uint16_t cmd = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &cmd, 2, 4), 2);
-	cmd |= 2;
-	ck_assert_int_eq(pwrite(fd, &cmd, 2, 4), 2);
-	close(fd);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,21 @@
 #include <unistd.h>
 
 #include "aperture_io.h"
+
+/* Runs a shell command (printf-style) in the guest: its exit status. */
+static inline int __attribute__((format(printf, 1, 2)))
+mu_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 
 /* The test devices (DESIGN.md, "Test worlds"). */
 #define EDU_ID		0x123411e8u

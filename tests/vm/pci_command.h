@@ -1,7 +1,7 @@
 /*
- * pci_command.h - sets or clears PCI_COMMAND bits of a function through
- * its sysfs config file, as `setpci -s SLOT COMMAND=...` does (guest
- * suites that turn decoding off and on).
+ * pci_command.h - reads, sets or clears PCI_COMMAND bits of a function
+ * through its sysfs config file, as `setpci -s SLOT COMMAND=...` does
+ * (guest suites that turn decoding off and on).
  */
 #ifndef PCI_COMMAND_H
 #define PCI_COMMAND_H
@@ -12,6 +12,23 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
+
+/* slot's PCI_COMMAND now, or 0xffff if its config cannot be read. */
+static inline unsigned int pci_command_read(const char *slot)
+{
+	char path[160];
+	uint16_t cmd = 0xffff;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &cmd, 2, 4) != 2)
+			cmd = 0xffff;
+		close(fd);
+	}
+	return cmd;
+}
 
 /* Sets (on) or clears the bits of mask in slot's PCI_COMMAND. */
 static inline void pci_command_bits(const char *slot, uint16_t mask, bool on)
