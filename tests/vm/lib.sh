@@ -2,112 +2,122 @@
 # Where the cache lives and what the five test kernels are.
 
 CACHE=${APERTUREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aperturefs}
-APT_DIR=$CACHE/apt
 KERNELS=$CACHE/kernels
-# The kernels make check runs: the two 64-bit worlds' four, then the
-# 32-bit HIGHMEM world's (tests/setup fetches them all).
-KERNEL_NAMES="6.1 6.12 6.12-deb13 7.3 6.1-686-pae"
-ALL_KERNEL_NAMES="$KERNEL_NAMES"
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# The worlds: a user-space root and the QEMU that boots its kernels, one
+# line each.  ROOT is "host" (this machine's own root, read-only under an
+# overlay in the guest) or the Debian suite of a root that tests/setup
+# builds with mmdebstrap for ARCH.  VIRTIO "legacy": the 9p devices are
+# legacy only (I/O ports), so that they work wherever the firmware puts
+# the memory BARs (with a BAR of 2 GiB or more the i386 guest's modern
+# virtio BAR lands above 4 GiB, and it never finds its root).  The i386
+# world's memory is more than its kernel maps directly (896 MiB with the
+# 3G/1G split), so that HIGHMEM is in use; its CPU says GenuineIntel, or
+# a 32-bit kernel takes TCG's AMD "max" for an Athlon unfit for SMP.
+#	world		arch	root		qemu			cpu			memory	virtio
+WORLD_TABLE='
+deb12		amd64	host		qemu-system-x86_64	max			1G	modern
+deb13		amd64	trixie		qemu-system-x86_64	max			1G	modern
+deb12-i386	i386	bookworm	qemu-system-i386	max,vendor=GenuineIntel	2G	legacy
+'
+
+# The kernels, one line each: the name the runners use, its world, the
+# suite and flavour of Debian's linux-image package, and TCG's threading.
+# Under multi-threaded TCG, Debian's 7.3 died of "Oops: int3" in code it
+# was patching at run time (the int3 protocol of text_poke: a vCPU ran a
+# breakpoint the kernel had already taken out, which real CPUs,
+# serialised by the sync IPI, never do): there one host thread runs both
+# vCPUs.  A kernel of a "host" world has its headers unpacked privately;
+# the others' headers are installed in their world's root.
+#	kernel		world		suite			flavour	tcg
+KERNEL_TABLE='
+6.1		deb12		bookworm		amd64	tcg
+6.12		deb12		bookworm-backports	amd64	tcg
+6.12-deb13	deb13		trixie			amd64	tcg
+7.3		deb13		trixie-backports	amd64	tcg,thread=single
+6.1-686-pae	deb12-i386	bookworm		686-pae	tcg
+'
+
+# The kernels make check runs, in this order.
+KERNEL_NAMES=$(awk 'NF { print $1 }' <<<"$KERNEL_TABLE" | xargs)
+ALL_KERNEL_NAMES="$KERNEL_NAMES"
 
 log() { echo "aperturefs: $*" >&2; }
 die() { echo "aperturefs: error: $*" >&2; exit 1; }
 
-# The world of a kernel name: deb12 (host root, gcc 12, libfuse 3.14),
-# deb13 (the mmdebstrap root, gcc 14, libfuse 3.17) or deb12-i386 (an
-# i386 mmdebstrap root, gcc 12, libfuse 3.14, for the 32-bit PAE kernel).
-kernel_world() {
-	case $1 in
-	6.1 | 6.12) echo deb12 ;;
-	6.12-deb13 | 7.3) echo deb13 ;;
-	6.1-686-pae) echo deb12-i386 ;;
-	*) die "unknown kernel '$1' (one of: $ALL_KERNEL_NAMES)" ;;
-	esac
+# Column $2 (1-based) of the kernel table's line for kernel $1.
+kernel_field() {
+	local v
+	v=$(awk -v k="$1" -v c="$2" '$1 == k { print $c; exit }' <<<"$KERNEL_TABLE")
+	[ -n "$v" ] || die "unknown kernel '$1' (one of: $ALL_KERNEL_NAMES)"
+	echo "$v"
 }
 
-# Unpacked kernel of a name, set up by tests/setup.
+# Column $2 of the world table's line for world $1.
+world_field() {
+	local v
+	v=$(awk -v w="$1" -v c="$2" '$1 == w { print $c; exit }' <<<"$WORLD_TABLE")
+	[ -n "$v" ] || die "unknown world '$1'"
+	echo "$v"
+}
+
+kernel_world() { kernel_field "$1" 2; }
+kernel_suite() { kernel_field "$1" 3; }
+kernel_flavour() { kernel_field "$1" 4; }
+kernel_tcg() { kernel_field "$1" 5; }
+world_arch() { world_field "$1" 2; }
+world_root_suite() { world_field "$1" 3; }
+world_qemu() { world_field "$1" 4; }
+world_cpu() { world_field "$1" 5; }
+world_memory() { world_field "$1" 6; }
+world_kernels() { awk -v w="$1" '$2 == w { print $1 }' <<<"$KERNEL_TABLE" | xargs; }
+world_names() { awk 'NF { print $1 }' <<<"$WORLD_TABLE" | xargs; }
+kernel_arch() { world_arch "$(kernel_world "$1")"; }
+
+world_virtio() {
+	[ "$(world_field "$1" 7)" = modern ] ||
+		echo ",disable-modern=on,disable-legacy=off"
+}
+
+# Unpacked kernel of a name; set up on first use (tests/setup --kernel).
 kernel_dir() {
 	local d="$KERNELS/$1"
-	[ -f "$d/.done" ] || die "kernel $1 is not set up: run tests/setup"
+	if [ ! -f "$d/.done" ]; then
+		kernel_world "$1" >/dev/null
+		"$SRC/tests/setup" --kernel "$1" >&2 ||
+			die "kernel $1 could not be set up (tests/setup --kernel $1)"
+	fi
 	(cd "$d" && pwd -P)
 }
 
 kernel_release() { cat "$(kernel_dir "$1")/release"; }
 
-# The root of a world that is not this host's, set up by tests/setup.
+# The root of a world that is not this host's; set up on first use.
 world_root() {
-	[ -f "$CACHE/$1-root/.done" ] ||
-		die "the root of world $1 is not set up: run tests/setup"
+	if [ ! -f "$CACHE/$1-root/.done" ]; then
+		"$SRC/tests/setup" --world "$1" >&2 ||
+			die "the root of world $1 could not be set up (tests/setup --world $1)"
+	fi
 	(cd "$CACHE/$1-root" && pwd -P)
 }
 
 deb13_root() { world_root deb13; }
 
-# The QEMU of a world, and its guests' memory: the i386 world's is more
-# than its kernel maps directly (896 MiB with the 3G/1G split), so that
-# HIGHMEM is in use.
-# TCG's threading for a kernel.  Under multi-threaded TCG, Debian's 7.3
-# died of "Oops: int3" in code it was patching at run time (the int3
-# protocol of text_poke, seen at boot in __hrtimer_start_range_ns while
-# the other vCPU waited in smp_call_function_many_cond, and once in CI
-# while check_aperture ran): a vCPU executed a breakpoint the kernel had
-# already taken out, which real CPUs (serialised by the sync IPI) never
-# do.  There one host thread runs both vCPUs: still two CPUs to the
-# guest, no stale translated code.
-kernel_tcg() {
-	case $1 in
-	7.3) echo tcg,thread=single ;;
-	*) echo tcg ;;
-	esac
-}
-
-world_qemu() {
-	case $1 in
-	deb12-i386) echo qemu-system-i386 ;;
-	*) echo qemu-system-x86_64 ;;
-	esac
-}
-
-# TCG's "max" CPU is an AMD one, family 6: a 32-bit kernel takes it for
-# an Athlon and warns that such CPUs are not fit for SMP.
-world_cpu() {
-	case $1 in
-	deb12-i386) echo max,vendor=GenuineIntel ;;
-	*) echo max ;;
-	esac
-}
-
-# Extra properties of the virtio-9p devices: the i386 world's are legacy
-# only (I/O ports), so that they work wherever the firmware puts the
-# memory BARs.  With a BAR of 2 GiB or more the modern virtio BAR lands
-# above 4 GiB, and the guest then says "modern interface but no
-# VIRTIO_F_VERSION_1" and never finds its root.
-world_virtio() {
-	case $1 in
-	deb12-i386) echo ",disable-modern=on,disable-legacy=off" ;;
-	*) echo ;;
-	esac
-}
-
-world_memory() {
-	case $1 in
-	deb12-i386) echo 2G ;;
-	*) echo 1G ;;
-	esac
-}
-
 # Run a command in a world with the source tree at the same path: on this
-# host for deb12, else chrooted into the world's root in a private mount
-# namespace (nothing is left mounted), with a 32-bit uname for i386.
+# host for a "host" world, else chrooted into the world's root in a
+# private mount namespace (nothing is left mounted), with a 32-bit uname
+# for i386.
 in_world() {
 	local world=$1 root pers=
 	shift
-	if [ "$world" = deb12 ]; then
+	if [ "$(world_root_suite "$world")" = host ]; then
 		(cd "$SRC" && "$@")
 		return
 	fi
 	root=$(world_root "$world")
-	[ "$world" != deb12-i386 ] || pers="setarch i686"
+	foreign_exec "$(world_arch "$world")"
+	[ "$(world_arch "$world")" != i386 ] || pers="setarch i686"
 	$pers unshare -m --propagation private bash -c '
 		root=$1; src=$2; shift 2
 		mount -t proc proc "$root/proc"
@@ -117,6 +127,75 @@ in_world() {
 		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root TERM=dumb bash -c "cd \"\$0\" && \"\$@\"" "$src" "$@"
 	' bash "$root" "$SRC" "$@"
+}
+
+# The binfmt_misc magic and mask of each foreign architecture's ELF
+# executables, as Debian's qemu-user-static writes them in
+# /usr/lib/binfmt.d (which has no i386 entry on amd64: Debian assumes
+# amd64 kernels run i386 natively).
+BINFMT_i386='\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+BINFMT_arm64='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+
+# Makes sure this host can execute binaries of architecture $1 (i386,
+# arm64): natively, through a binfmt_misc handler already there, or by
+# registering Debian's qemu-user-static for it (flag F: the interpreter
+# is opened now, so it works inside chroots), which needs root.  Says in
+# one line what it did; fails at once, naming the cause and the remedy,
+# where it cannot be done.  APERTUREFS_FOREIGN_EXEC=qemu registers the
+# emulator even where the host runs the binaries natively (to try the
+# path on such a host; undone with echo -1 >/proc/sys/fs/binfmt_misc/qemu-ARCH).
+foreign_exec() {
+	local arch=$1 qarch bm=/proc/sys/fs/binfmt_misc magic
+	[ "$arch" != "$(dpkg --print-architecture)" ] || return 0
+	case $arch in
+	i386) qarch=i386 ;;
+	arm64) qarch=aarch64 ;;
+	*) die "no way to execute $arch binaries here" ;;
+	esac
+	if [ "${APERTUREFS_FOREIGN_EXEC:-}" != qemu ] || [ -e "$bm/qemu-$qarch" ]; then
+		arch-test "$arch" >/dev/null 2>&1 && return 0
+	fi
+	[ "$(id -u)" = 0 ] ||
+		die "this host cannot execute $arch binaries (arch-test $arch fails)," \
+		    "and registering qemu-$qarch-static with binfmt_misc needs root:" \
+		    "run as root, or on a host whose kernel runs $arch"
+	if [ ! -e "$bm/register" ]; then
+		mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null ||
+			die "this host cannot execute $arch binaries (arch-test $arch" \
+			    "fails) and has no binfmt_misc to run them through" \
+			    "qemu-user-static: load binfmt_misc (modprobe binfmt_misc)" \
+			    "or use a host whose kernel runs $arch"
+	fi
+	[ -x /usr/bin/qemu-$qarch-static ] || install_packages qemu-user-static
+	if [ ! -e "$bm/qemu-$qarch" ]; then
+		magic=BINFMT_$arch
+		printf ':qemu-%s:M::%s:/usr/bin/qemu-%s-static:F\n' "$qarch" \
+			"${!magic}" "$qarch" >"$bm/register" ||
+			die "cannot register qemu-$qarch-static with binfmt_misc"
+	fi
+	arch-test "$arch" >/dev/null 2>&1 ||
+		die "registered qemu-$qarch-static with binfmt_misc, yet arch-test $arch still fails"
+	log "this host cannot execute $arch binaries natively: registered" \
+	    "qemu-$qarch-static with binfmt_misc (flag F) to run the $arch root"
+}
+
+# Installs the Debian packages given that are missing (as root).
+install_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] ||
+		die "these Debian packages are missing and installing them needs" \
+		    "root: ${missing[*]} (run as root, or apt-get install them)"
+	log "installing Debian packages: ${missing[*]}"
+	apt-get update -qq --error-on=any ||
+		die "apt-get update failed: fix the system's apt sources"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null ||
+		die "apt-get install failed: ${missing[*]}"
 }
 
 in_deb13() { in_world deb13 "$@"; }
