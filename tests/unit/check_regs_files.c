@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "regs.h"
 
@@ -65,7 +66,8 @@ static char *output_of(const char *cmd, size_t *len)
 		}
 	}
 	st = pclose(p);
-	ck_assert_msg(st == 0, "%s: exit status %d", cmd, st);
+	ck_assert_msg(st == 0, "%s: exit status %d", cmd,
+		      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	return buf;
 }
 
