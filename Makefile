@@ -16,9 +16,8 @@
 # KBUILD   where module objects go (one folder per kernel release).
 # V        1 for verbose kernel builds.
 # LIBDIR   where libaperture and aperture.pc are installed.
-# TESTDATA public register descriptions the unit suites parse (not in the
-#          tree: beside the clone, as CI has it; for a git worktree, beside
-#          the main clone).
+# TESTDATA public register descriptions the unit suites parse (default
+#          tests/data, in the tree; tests/data/regs/README.md).
 # VERSION  what aperturefs --version says (default: debian/changelog's).
 # REGSDIR  where the register descriptions of regs/ are installed (and
 #          where the daemon looks for them after /etc/aperturefs/regs).
@@ -29,8 +28,7 @@ KBUILD  ?= build/kmod/$(notdir $(patsubst %/,%,$(dir $(realpath $(KDIR)/Makefile
 LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-TESTDATA ?= $(or $(wildcard ../shared/testdata),$(abspath $(shell git \
-	    rev-parse --git-common-dir 2>/dev/null)/../../shared/testdata))
+TESTDATA ?= tests/data
 REGSDIR ?= $(PREFIX)/share/aperturefs/regs
 VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 

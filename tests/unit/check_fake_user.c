@@ -7,7 +7,10 @@
  * lab machine), each test forks a child that becomes uid/gid 65534 with
  * no groups, in a mount namespace of its own where /dev/fuse is a node
  * open to everyone (as Debian's udev rule leaves it; this host's own
- * /dev/fuse is not touched).  Needs fusermount3 (tests/setup: fuse3).
+ * /dev/fuse is not touched).  That user runs a copy of the daemon in the
+ * work folder (under /tmp, mode 0755, removed with it): the build tree
+ * may lie where only root can enter (a clone in a 0700 folder).  Needs
+ * fusermount3 (tests/setup: fuse3).
  */
 #include <check.h>
 #include <grp.h>
@@ -39,6 +42,29 @@ static void fu_become_user(const char *dir)
 	ck_assert_int_eq(setgroups(0, NULL), 0);
 	ck_assert_int_eq(setresgid(FU_UID, FU_UID, FU_UID), 0);
 	ck_assert_int_eq(setresuid(FU_UID, FU_UID, FU_UID), 0);
+}
+
+/* Copy the daemon into @dir, where the user can run it; its path. */
+static const char *fu_daemon_copy(const char *dir)
+{
+	static char path[PATH_MAX];
+	const char *src = fk_daemon();
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	snprintf(path, sizeof(path), "%s/aperturefs", dir);
+	in = open(src, O_RDONLY);
+	ck_assert_msg(in >= 0, "%s: %s", src, strerror(errno));
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	ck_assert_msg(out >= 0, "%s: %s", path, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, n), n);
+	ck_assert_msg(n == 0, "%s: %s", src, strerror(errno));
+	close(in);
+	ck_assert_int_eq(close(out), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	return path;
 }
 
 /* Run @script with sh in @dir as the user; its output, and its status. */
@@ -89,7 +115,7 @@ START_TEST(user_mounts_and_unmounts)
 		 "/proc/self/mountinfo || r=13\n"
 		 "fusermount3 -u mnt || r=14\n"
 		 "! grep -q \" $PWD/mnt \" /proc/self/mountinfo || r=15\n"
-		 "exit ${r:-0}\n", fk_daemon());
+		 "exit ${r:-0}\n", fu_daemon_copy(m.dir));
 	out = fu_sh(m.dir, &st, script);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_msg(st == 0, "status %d: %s", st, out);
