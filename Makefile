@@ -55,7 +55,7 @@ UNIT_SUITES := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit
 VM_SUITES  := $(patsubst tests/vm/%.c,$(B)/tests/vm/%,$(wildcard tests/vm/check_*.c))
 TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c tests/bench/*.c))
 
-.PHONY: all user module load unload check check-unit check-vm setup demo \
+.PHONY: all user module load unload check check-all check-unit check-vm setup demo \
 	bench programs install install-dkms uninstall clean format help
 .DEFAULT_GOAL := all
 
@@ -129,25 +129,30 @@ load: module
 unload:
 	rmmod aperture_io
 
-# Installs build and test dependencies, guest kernels and the Debian 13
-# root when missing (a no-op once done).
+# Installs build and test dependencies, guest kernels and the worlds'
+# roots when missing (a no-op once done): everything check needs.
 setup:
-	tests/setup
+	tests/setup --for check
 
-# Unit suites on this host, then every guest suite on every kernel.
+# Unit suites on this host, then each guest suite on the kernels where it
+# proves something (tests/vm/suites); check-all: on every kernel.
 check:
-	tests/setup
+	tests/setup --for check
 	tests/run-checks
+
+check-all:
+	tests/setup --for check
+	tests/run-checks --all
 
 check-unit: user
 	tests/run-checks --unit-only
 
 demo:
-	tests/setup
+	tests/setup --for demo
 	tests/demo
 
 bench:
-	tests/setup
+	tests/setup --for bench
 	tests/bench/run
 	tests/bench/client-run
 
@@ -214,7 +219,7 @@ clean:
 
 help:
 	@sed -n '1,/^PKG_CONFIG/p' Makefile | sed -n 's/^# \{0,1\}//p'
-	@echo "Targets: all user module load unload check check-unit setup demo bench programs install install-client install-dkms uninstall format clean"
+	@echo "Targets: all user module load unload check check-all check-unit setup demo bench programs install install-client install-dkms uninstall format clean"
 
 include client.mk
 
