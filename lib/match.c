@@ -133,7 +133,8 @@ int aperture_match(const char *mount, const char *slot, const char *id,
 	closedir(d);
 	if (ret)
 		goto out_free;
-	qsort(v, n, sizeof(*v), apl_slot_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), apl_slot_cmp);
 	for (size_t i = 0; i < n && i < max; i++)
 		snprintf(slots[i], APERTURE_SLOT_MAX, "%s", v[i].slot);
 	ret = n > 0x7fffffff ? 0x7fffffff : (int)n;
