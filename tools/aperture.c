@@ -4,14 +4,18 @@
  * an aperturefs mount, beside libaperture as setpci is beside pciutils'
  * lib/:
  *
- *	aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] [-m MOUNTPOINT]
- *		 barN ACCESS... [barN ACCESS...]
- *	aperture wait [-s ...|-d ...] [-m ...] [-t TIMEOUT] barN ACCESS=VALUE[:MASK]
- *	aperture trace [-s ...|-d ...] [-m ...] [-- COMMAND...]
+ *	aperture [-n] [-q|-r] [-s SLOT] [-d ID] [-m MOUNTPOINT] barN ACCESS...
+ *	aperture wait [-n] [-s ...] [-d ...] [-m ...] [-t TIMEOUT] barN WAIT
+ *	aperture trace|dump [-s ...] [-d ...] [-m ...] [-- COMMAND...]
+ *	aperture diff BEFORE AFTER
  *
- * Every ACCESS word is parsed before any is done (a syntax error does
- * nothing, exit 2); then they run in order and the first that fails stops
- * the command (exit 1).  A wait that times out exits 124.
+ * -s/-d are lspci's, parsed by libpci (aperture_match()) and must name one
+ * function.  Every word is parsed (a syntax error: exit 2), then checked
+ * against the function without any device access (no such BAR, range or
+ * register, or a file the mount will not let us use: exit 1), and only
+ * then done, in order; the first access that fails stops the command
+ * (exit 1).  A wait that times out exits 124.  Messages name the command
+ * as it was run (basename of argv[0]).
  */
 #include <errno.h>
 #include <getopt.h>
