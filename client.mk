@@ -8,10 +8,13 @@
 # (examples/edu) is built the way a user builds it: from a staged install
 # ($(STAGE)) through pkg-config, never from the source tree.
 
-APLIB_VERSION := 0.1.0
+# The version is the header's APERTURE_LIB_VERSION (0xMMmmpp), one source.
+APLIB_VERSION := $(shell printf '%d.%d.%d' $$(sed -n 's/^\#define APERTURE_LIB_VERSION[[:space:]]*0x\(..\)\(..\)\(..\).*/0x\1 0x\2 0x\3/p' include/aperture/aperture.h))
 APLIB_SONAME  := libaperture.so.0
-APLIB_SRCS := $(wildcard lib/*.c)
+# src/filter.c is the daemon's lspci -s/-d parser, shared (lib/match.c).
+APLIB_SRCS := $(wildcard lib/*.c) src/filter.c
 APLIB_OBJS := $(APLIB_SRCS:%.c=$(B)/pic/%.o)
+APLIB_LIBS  = $(shell $(PKG_CONFIG) --libs libpci)
 APLIB      := $(B)/lib/libaperture.so.$(APLIB_VERSION)
 APTOOL_SRCS := $(wildcard tools/*.c)
 APTOOL_OBJS := $(APTOOL_SRCS:%.c=$(B)/%.o)
@@ -34,7 +37,7 @@ $(APLIB): $(APLIB_OBJS) lib/libaperture.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(APLIB_SONAME) \
 		-Wl,--version-script=lib/libaperture.map -Wl,--no-undefined \
-		-o $@ $(APLIB_OBJS)
+		-o $@ $(APLIB_OBJS) $(APLIB_LIBS)
 	ln -sf $(notdir $@) $(B)/lib/$(APLIB_SONAME)
 	ln -sf $(APLIB_SONAME) $(B)/lib/libaperture.so
 

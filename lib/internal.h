@@ -24,9 +24,15 @@ struct aperture_bar {
 
 struct aperture {
 	char mount[APERTURE_PATH_MAX];	/* the mount point */
-	char slot[16];			/* "dddd:bb:dd.f" (or 5 digits) */
+	char slot[APERTURE_SLOT_MAX];	/* "dddd:bb:dd.f" (or 5 digits) */
 	struct aperture_bar bars[APERTURE_NR_BARS];
 };
+
+/*
+ * Whether @path may be accessed as @mode (R_OK, W_OK, 0) says: 0,
+ * -ENOENT, -EACCES (no such bit for anyone, or for the caller).
+ */
+int apl_access(const char *path, int mode);
 
 /* Open BAR @bar's file if it is not open yet; 0 or -errno. */
 int apl_bar_get(struct aperture *ap, int bar, struct aperture_bar **out);

@@ -2,9 +2,9 @@
 /*
  * open.c - finding the mount, naming a function, its BAR files and info.
  *
- * A function is named as lspci names it (slot, or vendor:device resolved
- * through the mount's by-id/ links); nothing here talks to libpci or the
- * module: the daemon has already done that for the mount.
+ * A function is named as lspci names it, through libpci's filter syntax
+ * (lib/match.c), or by the mount's by-id/ links; nothing here reads a
+ * device or talks to the module: the daemon has done that for the mount.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -75,74 +75,89 @@ static bool aperture_is_hex(const char *s, size_t n)
 	return true;
 }
 
-/*
- * A slot "bb:dd.f" or "dddd:bb:dd.f" in canonical form, or -EINVAL.
- * Exact field widths, as lspci prints them: 00:04.0, 0000:00:04.0,
- * 10000:01:00.0.
- */
-static int aperture_parse_slot(const char *dev, char *slot, size_t len)
+/* "vvvv:dddd" or "vvvv:dddd-N" (by-id/ names): true, N in *@nth. */
+static bool aperture_is_byid(const char *dev, unsigned int *nth)
 {
-	unsigned int dom = 0, bus, d, fn;
-	const char *p = dev;
-	char end;
-
-	/* A domain of 4 or 5 digits (VMD and Hyper-V have 5). */
-	for (size_t n = 4; n <= 5; n++) {
-		if (aperture_is_hex(p, n) && p[n] == ':' &&
-		    strchr(p + n + 1, ':')) {
-			sscanf(p, n == 4 ? "%4x" : "%5x", &dom);
-			p += n + 1;
-			break;
-		}
-	}
-	if (!aperture_is_hex(p, 2) || p[2] != ':' ||
-	    !aperture_is_hex(p + 3, 2) || p[5] != '.' ||
-	    !aperture_is_hex(p + 6, 1) || p[7])
-		return -EINVAL;
-	if (sscanf(p, "%2x:%2x.%1x%c", &bus, &d, &fn, &end) != 3 || d > 0x1f ||
-	    fn > 7)
-		return -EINVAL;
-	snprintf(slot, len, "%04x:%02x:%02x.%x", dom, bus, d, fn);
-	return 0;
-}
-
-/* "vvvv:dddd" or "vvvv:dddd-N" to the slot by-id/ points at. */
-static int aperture_resolve_id(const char *mount, const char *dev,
-			       char *slot, size_t len)
-{
-	char path[APERTURE_PATH_MAX + 64], target[APERTURE_PATH_MAX], id[32];
-	unsigned int ven, did, n = 1;
-	const char *base;
-	ssize_t r;
+	char *end;
 
 	if (!aperture_is_hex(dev, 4) || dev[4] != ':' ||
 	    !aperture_is_hex(dev + 5, 4))
-		return -EINVAL;
-	if (dev[9] == '-') {
-		char *end;
+		return false;
+	*nth = 1;
+	if (!dev[9])
+		return true;
+	if (dev[9] != '-' || !isdigit((unsigned char)dev[10]))
+		return false;
+	errno = 0;
+	*nth = strtoul(dev + 10, &end, 10);
+	return !*end && !errno && *nth;
+}
 
-		errno = 0;
-		n = strtoul(dev + 10, &end, 10);
-		if (!isdigit((unsigned char)dev[10]) || *end || errno || !n)
-			return -EINVAL;
-	} else if (dev[9]) {
-		return -EINVAL;
-	}
-	sscanf(dev, "%4x:%4x", &ven, &did);
-	if (n == 1)
-		snprintf(id, sizeof(id), "%04x:%04x", ven, did);
-	else
-		snprintf(id, sizeof(id), "%04x:%04x-%u", ven, did, n);
-	if (snprintf(path, sizeof(path), "%s/by-id/%s", mount, id) >=
+/* The slot by-id/@id of @mount points at, "dddd:bb:dd.f". */
+static int aperture_resolve_id(const char *mount, const char *dev,
+			       unsigned int nth, char *slot, size_t len)
+{
+	char path[APERTURE_PATH_MAX + 64], target[APERTURE_PATH_MAX];
+	const char *base;
+	ssize_t r;
+	size_t n;
+
+	if (snprintf(path, sizeof(path), "%s/by-id/%.9s", mount, dev) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
+	/* by-id/ names are lower case, as lspci prints ids. */
+	for (n = strlen(path) - 9; path[n]; n++)
+		path[n] = (char)tolower((unsigned char)path[n]);
+	if (nth > 1)
+		snprintf(path + strlen(path), 16, "-%u", nth);
 	r = readlink(path, target, sizeof(target) - 1);
 	if (r < 0)
 		return -errno;
 	target[r] = 0;
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
-	return aperture_parse_slot(base, slot, len);
+	if (snprintf(slot, len, "%s", base) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The one function @dev names (aperture_open()), "dddd:bb:dd.f", through
+ * libpci's filter syntax as aperture_match() reads it.
+ */
+static int aperture_resolve(const char *mount, const char *dev, char *slot,
+			    size_t len)
+{
+	char found[2][APERTURE_SLOT_MAX];
+	const char *s = NULL, *id = NULL, *spec = dev;
+	unsigned int nth;
+	int n;
+
+	if ((dev[0] == '-' && (dev[1] == 's' || dev[1] == 'd'))) {
+		spec = dev + 2 + strspn(dev + 2, " \t=");
+		*(dev[1] == 's' ? &s : &id) = spec;
+	} else if (aperture_is_byid(dev, &nth)) {
+		return aperture_resolve_id(mount, dev, nth, slot, len);
+	} else if (strchr(dev, '.')) {
+		s = dev;
+	} else {
+		const char *colon = strchr(dev, ':');
+
+		/* "00:04": lspci -s reads a bus:device, -d a vendor:device. */
+		if (colon && !strchr(colon + 1, ':') &&
+		    aperture_match(mount, dev, NULL, found, 0, NULL) >= 0)
+			return -EINVAL;
+		id = dev;
+	}
+	n = aperture_match(mount, s, id, found, 2, NULL);
+	if (n < 0)
+		return n;
+	if (!n)
+		return -ENOENT;
+	if (n > 1)
+		return -ENOTUNIQ;
+	return snprintf(slot, len, "%s", found[0]) < (int)len ? 0 :
+								-ENAMETOOLONG;
 }
 
 int aperture_open(const char *mount, const char *dev, struct aperture **out)
@@ -170,11 +185,7 @@ int aperture_open(const char *mount, const char *dev, struct aperture **out)
 		if (ret)
 			goto err_free;
 	}
-	if (strchr(dev, '.'))
-		ret = aperture_parse_slot(dev, ap->slot, sizeof(ap->slot));
-	else
-		ret = aperture_resolve_id(ap->mount, dev, ap->slot,
-					  sizeof(ap->slot));
+	ret = aperture_resolve(ap->mount, dev, ap->slot, sizeof(ap->slot));
 	if (ret)
 		goto err_free;
 	snprintf(path, sizeof(path), "%s/%s", ap->mount, ap->slot);
@@ -250,6 +261,31 @@ int apl_bar_get(struct aperture *ap, int bar, struct aperture_bar **out)
 	return 0;
 }
 
+int apl_access(const char *path, int mode)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	/* Bits no one has: root's access(2) would pass them. */
+	if (((mode & R_OK) && !(st.st_mode & 0444)) ||
+	    ((mode & W_OK) && !(st.st_mode & 0222)))
+		return -EACCES;
+	if (mode && access(path, mode))
+		return -errno;
+	return 0;
+}
+
+int aperture_bar_access(struct aperture *ap, int bar, int mode)
+{
+	char path[APERTURE_PATH_MAX + 64];
+
+	if (!ap || bar < 0 || bar >= APERTURE_NR_BARS)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s/bar%d", ap->mount, ap->slot, bar);
+	return apl_access(path, mode);
+}
+
 int aperture_bar_size(struct aperture *ap, int bar, uint64_t *size)
 {
 	char path[APERTURE_PATH_MAX + 64];
@@ -302,7 +338,7 @@ int aperture_info(struct aperture *ap, const char *key, char *buf,
 	return ret;
 }
 
-const char *aperture_errno_name(int err)
+unsigned int aperture_version(void)
 {
-	return strerrorname_np(err < 0 ? -err : err);
+	return APERTURE_LIB_VERSION;
 }

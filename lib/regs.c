@@ -38,6 +38,14 @@ static int apl_reg_path(struct aperture *ap, const char *name, char *path,
 	return 0;
 }
 
+int aperture_reg_access(struct aperture *ap, const char *name, int mode)
+{
+	char path[APERTURE_PATH_MAX + 64];
+	int ret = apl_reg_path(ap, name, path, sizeof(path));
+
+	return ret ? ret : apl_access(path, mode);
+}
+
 int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
 			   size_t len)
 {

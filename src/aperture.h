@@ -104,6 +104,14 @@ int ap_filter_add(struct ap_filter_list *fl, const char *entry,
 		  const char **why);
 
 /*
+ * Add one entry as lspci's "-s @slot -d @id" makes it (either may be
+ * NULL; both must match), for the aperture command and libaperture.
+ * Errors as ap_filter_add().
+ */
+int ap_filter_add_lspci(struct ap_filter_list *fl, const char *slot,
+			const char *id, const char **why);
+
+/*
  * Add every ';'-separated entry of @list (empty entries are skipped).  On
  * error returns -EINVAL, copies the bad entry into @bad (size @bad_len) and
  * sets @why as ap_filter_add() does.

@@ -80,10 +80,27 @@ static bool ap_filter_ambiguous(const char *s)
 	return slot;
 }
 
+/* Append @pf to @fl; 0 or -ENOMEM. */
+static int ap_filter_push(struct ap_filter_list *fl,
+			  const struct pci_filter *pf)
+{
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? 2 * fl->cap : 4;
+		struct pci_filter *tmp = realloc(fl->f, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return -ENOMEM;
+		fl->f = tmp;
+		fl->cap = cap;
+	}
+	fl->f[fl->n++] = *pf;
+	return 0;
+}
+
 int ap_filter_add(struct ap_filter_list *fl, const char *entry,
 		  const char **why)
 {
-	struct pci_filter pf, *tmp;
+	struct pci_filter pf;
 	const char *spec;
 	char *copy, *err;
 	char kind;
@@ -122,17 +139,34 @@ int ap_filter_add(struct ap_filter_list *fl, const char *entry,
 			*why = err;
 		return -EINVAL;
 	}
-	if (fl->n == fl->cap) {
-		size_t cap = fl->cap ? 2 * fl->cap : 4;
+	return ap_filter_push(fl, &pf);
+}
 
-		tmp = realloc(fl->f, cap * sizeof(*tmp));
-		if (!tmp)
+int ap_filter_add_lspci(struct ap_filter_list *fl, const char *slot,
+			const char *id, const char **why)
+{
+	const char *spec[2] = { slot, id };
+	struct pci_filter pf;
+
+	pci_filter_init(NULL, &pf);
+	for (int i = 0; i < 2; i++) {
+		char *copy, *err;
+
+		if (!spec[i])
+			continue;
+		copy = strdup(spec[i]);
+		if (!copy)
 			return -ENOMEM;
-		fl->f = tmp;
-		fl->cap = cap;
+		err = i ? pci_filter_parse_id(&pf, copy) :
+			  pci_filter_parse_slot(&pf, copy);
+		free(copy);
+		if (err) {
+			if (why)
+				*why = err;
+			return -EINVAL;
+		}
 	}
-	fl->f[fl->n++] = pf;
-	return 0;
+	return ap_filter_push(fl, &pf);
 }
 
 int ap_filter_add_list(struct ap_filter_list *fl, const char *list,

@@ -9,9 +9,12 @@
  *	OFFSET+LENGTH[.W]        read a range, printed as memtool md does
  *	BLOCK.REGISTER[.FIELD][=VALUE]   by name, from the mount's descriptions
  *
- * W is b, w, l or q (8/16/32/64 bits; l when absent).  Numbers are hex,
- * with or without 0x, as in setpci.  Offsets must be aligned to the width
- * and values fit in it.  No I/O here.
+ * W is b, w, l or q (8/16/32/64 bits; l when absent).  Numbers follow C
+ * and the shell: 0x1f is hex, 31 decimal, and a leading 0 (010) is
+ * refused rather than guessed (octal in C and printf, decimal in setpci's
+ * neighbours).  The rule is the same for offsets, lengths, values, masks,
+ * named values and waits.  Offsets must be aligned to the width and
+ * values fit in it.  No I/O here.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,27 +25,61 @@
 
 #include "apc.h"
 
-/* A hex number of @s up to one of @stops; advances *@s.  0 or -EINVAL. */
-static int apc_hex(const char **s, const char *stops, uint64_t *v)
+int apc_number(const char **s, const char *stops, uint64_t *v)
 {
 	const char *p = *s;
+	unsigned int base = 10;
 	uint64_t x = 0;
 	int digits = 0;
 
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
 		p += 2;
-	for (; isxdigit((unsigned char)*p); p++, digits++) {
-		if (x >> 60)
-			return -EINVAL;		/* more than 64 bits */
-		x = x << 4 | (uint64_t)(isdigit((unsigned char)*p) ?
-					*p - '0' :
-					(tolower((unsigned char)*p) - 'a' + 10));
+	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
+		return -EDOM;		/* 010: octal in C, decimal elsewhere */
+	}
+	for (; base == 16 ? isxdigit((unsigned char)*p) :
+			    isdigit((unsigned char)*p); p++, digits++) {
+		unsigned int d = isdigit((unsigned char)*p) ? *p - '0' :
+				 tolower((unsigned char)*p) - 'a' + 10;
+
+		if (x > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		x = x * base + d;
 	}
 	if (!digits || (*p && !strchr(stops, *p)))
 		return -EINVAL;
 	*v = x;
 	*s = p;
 	return 0;
+}
+
+/*
+ * The message for apc_number()'s @ret on the number at @at of @word,
+ * which is the @what ("value", "mask").
+ */
+static int apc_number_err(const char *word, const char *what,
+			  const char *at, const char *stops, int ret,
+			  char *err, size_t errlen)
+{
+	int n = (int)strcspn(at, stops);
+
+	if (ret == -EDOM) {
+		int z = (int)strspn(at, "0");
+
+		z = z < n ? z : n - 1;	/* "00" is 0 */
+		snprintf(err, errlen, "'%s': %s '%.*s': a leading 0 is not "
+			 "octal here: write 0x%.*s for hex or %.*s for "
+			 "decimal", word, what, n, at, n - z, at + z, n - z,
+			 at + z);
+	}
+	else if (ret == -ERANGE)
+		snprintf(err, errlen, "'%s': %s '%.*s' does not fit in 64 "
+			 "bits", word, what, n, at);
+	else
+		snprintf(err, errlen, "'%s': %s '%.*s' is not a number "
+			 "(0x1f hex, 31 decimal)", word, what, n, at);
+	return -EINVAL;
 }
 
 static unsigned int apc_width_of(char c)
@@ -83,12 +120,17 @@ static size_t apc_ident(const char *p)
 	return n;
 }
 
-/* BLOCK.REGISTER[.FIELD][=VALUE]; -EINVAL (no message) if it is not. */
-static int apc_parse_named(const char *word, struct apc_access *a)
+/*
+ * BLOCK.REGISTER[.FIELD][=VALUE]: 0, -ENOENT (no message) if @word is no
+ * name, -EINVAL with a message if its value is neither a number nor a
+ * value name.
+ */
+static int apc_parse_named(const char *word, struct apc_access *a,
+			   char *err, size_t errlen)
 {
-	const char *p = word;
+	const char *p = word, *v;
 	size_t n;
-	int parts = 0;
+	int parts = 0, ret;
 
 	memset(a, 0, sizeof(*a));
 	a->bar = -1;
@@ -101,38 +143,65 @@ static int apc_parse_named(const char *word, struct apc_access *a)
 	}
 	if (parts < 2 || parts > 3 || (*p && *p != '=') ||
 	    (size_t)(p - word) >= sizeof(a->name))
-		return -EINVAL;
+		return -ENOENT;
 	snprintf(a->name, sizeof(a->name), "%.*s", (int)(p - word), word);
 	a->kind = APC_NAMED_READ;
-	if (*p == '=') {
-		if (!p[1] || strlen(p + 1) >= sizeof(a->text))
-			return -EINVAL;
-		a->kind = APC_NAMED_WRITE;
-		snprintf(a->text, sizeof(a->text), "%s", p + 1);
+	if (!*p)
+		return 0;
+	v = ++p;
+	a->kind = APC_NAMED_WRITE;
+	if (!*v)
+		return APC_ERR("'%s': give a value after '='", word);
+	if (strlen(v) >= sizeof(a->text))
+		return APC_ERR("'%s': the value is too long", word);
+	snprintf(a->text, sizeof(a->text), "%s", v);
+	/* A value name (an enumerated value of the field), or a number. */
+	if (apc_ident(v) == strlen(v)) {
+		a->is_name = true;
+		return 0;
 	}
+	ret = apc_number(&p, "", &a->val);
+	if (ret)
+		return apc_number_err(word, "value", v, "", ret, err, errlen);
 	return 0;
 }
+
+#define APC_NUM(what, stops, dst)					\
+	do {								\
+		const char *at_ = p;					\
+		int r_ = apc_number(&p, stops, dst);			\
+									\
+		if (r_)							\
+			return apc_number_err(word, what, at_, stops, r_, \
+					      err, errlen);		\
+	} while (0)
 
 static int apc_parse_offset(const char *word, int bar, struct apc_access *a,
 			    char *err, size_t errlen)
 {
 	const char *p = word;
 	uint64_t wmax;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->bar = bar;
 	a->kind = APC_READ;
 	a->width = 4;
-	if (apc_hex(&p, "+.=", &a->off))
+	ret = apc_number(&p, "+.=", &a->off);
+	if (ret == -EINVAL)
 		return APC_ERR("'%s': expected OFFSET[.W][=VALUE[:MASK]], "
-			       "OFFSET+LENGTH[.W] (numbers in hex) or "
+			       "OFFSET+LENGTH[.W] or "
 			       "BLOCK.REGISTER[.FIELD][=VALUE]", word);
+	if (ret)
+		return apc_number_err(word, "offset", word, "+.=", ret, err,
+				      errlen);
 	if (*p == '+') {
 		p++;
 		a->kind = APC_RANGE;
-		if (apc_hex(&p, ".=", &a->len) || !a->len)
-			return APC_ERR("'%s': the length after '+' must be a "
-				       "hex number above 0", word);
+		APC_NUM("length", ".=", &a->len);
+		if (!a->len)
+			return APC_ERR("'%s': the length after '+' must be "
+				       "above 0", word);
 	}
 	if (*p == '.') {
 		a->width = apc_width_of(p[1]);
@@ -146,16 +215,12 @@ static int apc_parse_offset(const char *word, int bar, struct apc_access *a,
 			return APC_ERR("'%s': a range cannot be written", word);
 		p++;
 		a->kind = APC_WRITE;
-		if (apc_hex(&p, ":", &a->val))
-			return APC_ERR("'%s': the value after '=' must be a "
-				       "hex number", word);
+		APC_NUM("value", ":", &a->val);
 		a->mask = ~0ull;
 		if (*p == ':') {
 			p++;
 			a->kind = APC_UPDATE;
-			if (apc_hex(&p, "", &a->mask))
-				return APC_ERR("'%s': the mask after ':' must "
-					       "be a hex number", word);
+			APC_NUM("mask", "", &a->mask);
 		}
 	}
 	if (*p)
@@ -185,14 +250,19 @@ static int apc_parse_offset(const char *word, int bar, struct apc_access *a,
 	return 0;
 }
 
-/* The offset forms first (0xface.b is an offset), then names. */
+/* The offset forms first (0x20.b is an offset), then names. */
 int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
 	      size_t errlen)
 {
-	int ret = apc_parse_offset(word, bar, a, err, errlen);
+	char oerr[256];
+	int ret = apc_parse_offset(word, bar, a, oerr, sizeof(oerr));
 
-	if (ret && !apc_parse_named(word, a))
-		return 0;
+	if (ret)
+		ret = apc_parse_named(word, a, err, errlen);
+	if (ret == -ENOENT) {
+		snprintf(err, errlen, "%s", oerr);
+		ret = -EINVAL;
+	}
 	return ret;
 }
 
@@ -207,7 +277,7 @@ long apc_parse_timeout(const char *word)
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
 		;
-	else if (!strcmp(end, "s") || !*end)
+	else if (!strcmp(end, "s"))
 		v *= 1000;
 	else
 		return -EINVAL;

@@ -39,7 +39,11 @@ struct apc_access {
 	uint64_t mask;		/* APC_UPDATE; all ones for APC_WRITE */
 	char name[128];		/* APC_NAMED_*: BLOCK.REGISTER[.FIELD] */
 	char text[64];		/* APC_NAMED_WRITE: the value as given */
+	bool is_name;		/* APC_NAMED_WRITE: text is a value name */
 };
+
+/* The command's name in its messages (basename of argv[0]). */
+extern const char *apc_prog;
 
 /* Output modes. */
 enum apc_mode {
@@ -55,10 +59,17 @@ enum apc_mode {
 int apc_parse(const char *word, int bar, struct apc_access *a, char *err,
 	      size_t errlen);
 
+/*
+ * A number of @s up to one of @stops (or the end): 0x hex or decimal; a
+ * leading 0 before a digit is -EDOM (no octal guess), more than 64 bits
+ * -ERANGE, no number -EINVAL.  Advances *@s past it.
+ */
+int apc_number(const char **s, const char *stops, uint64_t *v);
+
 /* "barN" -> N, or -1 if @word is no BAR word. */
 int apc_parse_bar(const char *word);
 
-/* A duration "2s", "500ms", "1.5s", "3" (seconds) in ms; -EINVAL. */
+/* A duration with its unit, "2s", "500ms", "1.5s", in ms; -EINVAL. */
 long apc_parse_timeout(const char *word);
 
 /* The letter of a width: b w l q. */
@@ -80,6 +91,15 @@ void apc_print_dry_wait(FILE *f, const char *slot,
  */
 void apc_print_range(FILE *f, const struct apc_access *a,
 		     const unsigned char *buf);
+
+/*
+ * Check @a against the function before anything is done: the BAR or
+ * register exists, the range is inside the BAR, the file may be read or
+ * written as @a (or a wait, if @wait) needs.  No device access.  Prints
+ * the reason on @err; returns an AP_EXIT_* status.
+ */
+int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
+	      FILE *err);
 
 /*
  * Do @a on @ap and print its result in @mode; messages go to @err.

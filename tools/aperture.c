@@ -4,17 +4,22 @@
  * an aperturefs mount, beside libaperture as setpci is beside pciutils'
  * lib/:
  *
- *	aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] [-m MOUNTPOINT]
- *		 barN ACCESS... [barN ACCESS...]
- *	aperture wait [-s ...|-d ...] [-m ...] [-t TIMEOUT] barN ACCESS=VALUE[:MASK]
- *	aperture trace [-s ...|-d ...] [-m ...] [-- COMMAND...]
+ *	aperture [-n] [-q|-r] [-s SLOT] [-d ID] [-m MOUNTPOINT] barN ACCESS...
+ *	aperture wait [-n] [-s ...] [-d ...] [-m ...] [-t TIMEOUT] barN WAIT
+ *	aperture trace|dump [-s ...] [-d ...] [-m ...] [-- COMMAND...]
+ *	aperture diff BEFORE AFTER
  *
- * Every ACCESS word is parsed before any is done (a syntax error does
- * nothing, exit 2); then they run in order and the first that fails stops
- * the command (exit 1).  A wait that times out exits 124.
+ * -s/-d are lspci's, parsed by libpci (aperture_match()) and must name one
+ * function.  Every word is parsed (a syntax error: exit 2), then checked
+ * against the function without any device access (no such BAR, range or
+ * register, or a file the mount will not let us use: exit 1), and only
+ * then done, in order; the first access that fails stops the command
+ * (exit 1).  A wait that times out exits 124.  Messages name the command
+ * as it was run (basename of argv[0]).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,29 +38,41 @@ struct apc_opts {
 	bool dump;		/* the dump subcommand */
 };
 
+/* What -t is when not given. */
+#define APC_TIMEOUT_DEFAULT_MS	1000
+
 static void apc_usage(FILE *f)
 {
-	fputs("usage: aperture [-n] [-q|-r] [-s SLOT | -d VENDOR:DEVICE] "
-	      "[-m MOUNTPOINT] barN ACCESS...\n"
-	      "       aperture wait [-s SLOT | -d VENDOR:DEVICE] "
-	      "[-m MOUNTPOINT] [-t TIMEOUT] barN OFFSET[.W]=VALUE[:MASK]\n"
-	      "       aperture trace [-s SLOT | -d VENDOR:DEVICE] "
-	      "[-m MOUNTPOINT] [-- COMMAND...]\n"
-	      "       aperture dump [-s SLOT | -d VENDOR:DEVICE] "
-	      "[-m MOUNTPOINT]\n"
-	      "       aperture diff BEFORE AFTER\n"
-	      "ACCESS: OFFSET[.W] | OFFSET[.W]=VALUE | OFFSET[.W]=VALUE:MASK | "
-	      "OFFSET+LENGTH[.W]\n"
-	      "        | BLOCK.REGISTER[.FIELD][=VALUE] (no barN needed)\n"
-	      "W: b w l q (8, 16, 32, 64 bits; l by default); numbers in hex\n",
-	      f);
+	fprintf(f, "usage: %1$s [-n] [-q|-r] [-s SLOT] [-d ID] [-m MOUNTPOINT] "
+		"[barN] ACCESS...\n"
+		"       %1$s wait [-n] [-s SLOT] [-d ID] [-m MOUNTPOINT] "
+		"[-t TIMEOUT] [barN] WAIT\n"
+		"       %1$s trace [-s SLOT] [-d ID] [-m MOUNTPOINT] "
+		"[-- COMMAND...]\n"
+		"       %1$s dump [-s SLOT] [-d ID] [-m MOUNTPOINT]\n"
+		"       %1$s diff BEFORE AFTER\n"
+		"       %1$s --version | --help\n"
+		"SLOT, ID: as lspci -s and -d take them (04.0, 00:04, 1234:, "
+		"1234:11e8);\n"
+		"          together they must name one function\n"
+		"ACCESS: OFFSET[.W] | OFFSET[.W]=VALUE | OFFSET[.W]=VALUE:MASK | "
+		"OFFSET+LENGTH[.W]\n"
+		"        | BLOCK.REGISTER[.FIELD][=VALUE] (no barN needed)\n"
+		"WAIT:   OFFSET[.W]=VALUE[:MASK] | BLOCK.REGISTER[.FIELD]=VALUE\n"
+		"W: b w l q (8, 16, 32, 64 bits; l by default)\n"
+		"Numbers: 0x1f hex, 31 decimal (a leading 0 is refused)\n"
+		"TIMEOUT: 500ms, 2s, 1.5s (default 1s)\n", apc_prog);
 }
 
-static int apc_syntax(const char *fmt, const char *arg)
+static int apc_syntax(const char *fmt, ...)
 {
-	fputs("aperture: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (aperture -h for usage)\n", stderr);
+	va_list ap;
+
+	fprintf(stderr, "%s: ", apc_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (%s -h for usage)\n", apc_prog);
 	return AP_EXIT_SYNTAX;
 }
 
@@ -67,11 +84,13 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:d:m:nqrt:h", longs, NULL)) !=
+	opterr = 0;	/* getopt's messages would name argv[0] as given */
+	while ((c = getopt_long(argc, argv, "s:d:m:nqrt:hV", longs, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 's': o->slot = optarg; break;
@@ -83,32 +102,34 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 		case 't':
 			if (!o->wait)
 				return apc_syntax("-t/--timeout is for "
-						  "'aperture wait'%s", "");
+						  "'%s wait'", apc_prog);
 			o->timeout_ms = apc_parse_timeout(optarg);
 			if (o->timeout_ms < 0)
-				return apc_syntax("timeout '%s': give it as 2s, "
-						  "500ms or 1.5s", optarg);
+				return apc_syntax("timeout '%s': give it with "
+						  "its unit: 500ms, 2s or "
+						  "1.5s", optarg);
 			break;
 		case 'h':
 			apc_usage(stdout);
 			exit(AP_EXIT_OK);
+		case 'V':
+			printf("%s (aperturefs) %s, libaperture %u.%u.%u\n",
+			       apc_prog, APERTUREFS_VERSION,
+			       aperture_version() >> 16,
+			       aperture_version() >> 8 & 0xff,
+			       aperture_version() & 0xff);
+			exit(AP_EXIT_OK);
 		default:
-			apc_usage(stderr);
-			return AP_EXIT_SYNTAX;
+			if (optopt && strchr("sdmt", optopt))
+				return apc_syntax("-%c needs a value", optopt);
+			if (optopt)
+				return apc_syntax("unknown option -%c", optopt);
+			return apc_syntax("unknown option '%s'",
+					  argv[optind - 1]);
 		}
 	}
-	if (o->slot && o->id)
-		return apc_syntax("-s and -d both name a function: give one%s",
-				  "");
 	if (!o->slot && !o->id && !o->trace)
-		return apc_syntax("name a function with -s SLOT or "
-				  "-d VENDOR:DEVICE%s", "");
-	if (o->slot && !strchr(o->slot, '.'))
-		return apc_syntax("-s '%s': a slot is bb:dd.f or dddd:bb:dd.f",
-				  o->slot);
-	if (o->id && strchr(o->id, '.'))
-		return apc_syntax("-d '%s': give VENDOR:DEVICE in hex "
-				  "(1234:11e8)", o->id);
+		return apc_syntax("name a function with -s SLOT or -d ID");
 	return 0;
 }
 
@@ -121,7 +142,7 @@ static char *apc_slurp(const char *path)
 	int c;
 
 	if (!f) {
-		fprintf(stderr, "aperture: diff: %s: %s\n", path,
+		fprintf(stderr, "%s: diff: %s: %s\n", apc_prog, path,
 			strerror(errno));
 		return NULL;
 	}
@@ -144,8 +165,8 @@ static int apc_diff(int argc, char **argv)
 	int ret = 2;
 
 	if (argc != 3) {
-		apc_syntax("diff takes two files: aperture diff BEFORE AFTER%s",
-			   "");
+		apc_syntax("diff takes two files: %s diff BEFORE AFTER",
+			   apc_prog);
 		return 2;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -153,9 +174,9 @@ static int apc_diff(int argc, char **argv)
 		if (!text[i])
 			goto out_free;
 		if (aperture_diff(text[i], text[i], &out) < 0) {
-			fprintf(stderr, "aperture: diff: %s: not a registers "
-				"listing (aperture dump makes one)\n",
-				argv[i + 1]);
+			fprintf(stderr, "%s: diff: %s: not a registers "
+				"listing (%s dump makes one)\n", apc_prog,
+				argv[i + 1], apc_prog);
 			goto out_free;
 		}
 		free(out);
@@ -182,7 +203,7 @@ static int apc_dump(struct aperture *ap)
 	int ret = aperture_snapshot(ap, &text);
 
 	if (ret) {
-		fprintf(stderr, "aperture: %s: registers: %s (%s)%s\n",
+		fprintf(stderr, "%s: %s: registers: %s (%s)%s\n", apc_prog,
 			aperture_slot(ap), strerror(-ret),
 			aperture_errno_name(ret),
 			ret == -ENOENT ? ": the mount has no description of "
@@ -194,52 +215,135 @@ static int apc_dump(struct aperture *ap)
 	return AP_EXIT_OK;
 }
 
-/* Open the function the options name; messages on failure. */
+/* "-s 00:04 -d 1234:" as the user gave them, into @buf. */
+static void apc_named(const struct apc_opts *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", o->slot ? "-s " : "",
+		 o->slot ? o->slot : "", o->slot && o->id ? " " : "",
+		 o->id ? "-d " : "", o->id ? o->id : "");
+}
+
+/* Open the one function the options name; messages on failure. */
 static int apc_open(const struct apc_opts *o, struct aperture **ap)
 {
-	const char *dev = o->slot ? o->slot : o->id;
-	char mnt[APERTURE_PATH_MAX];
-	int ret;
+	char mnt[APERTURE_PATH_MAX], slots[8][APERTURE_SLOT_MAX], what[256];
+	const char *why = NULL, *mount = o->mount;
+	int n, ret;
 
-	if (!o->mount) {
+	if (!mount) {
 		ret = aperture_find_mount(mnt, sizeof(mnt));
 		if (ret == -ENOENT) {
-			fprintf(stderr, "aperture: no aperturefs mount in "
+			fprintf(stderr, "%s: no aperturefs mount in "
 				"/proc/self/mountinfo: mount one "
 				"(aperturefs /mnt/apertures, as root with "
-				"aperture_io loaded) or name one with -m\n");
+				"aperture_io loaded) or name one with -m\n",
+				apc_prog);
 			return AP_EXIT_ACCESS;
 		}
 		if (ret) {
-			fprintf(stderr, "aperture: /proc/self/mountinfo: %s\n",
-				strerror(-ret));
+			fprintf(stderr, "%s: /proc/self/mountinfo: %s\n",
+				apc_prog, strerror(-ret));
 			return AP_EXIT_ACCESS;
 		}
+		mount = mnt;
 	}
-	ret = aperture_open(o->mount ? o->mount : mnt, dev, ap);
-	if (ret == -EINVAL)
-		return apc_syntax(o->slot ? "-s '%s': a slot is bb:dd.f or "
-					    "dddd:bb:dd.f" :
-					    "-d '%s': give VENDOR:DEVICE in hex "
-					    "(1234:11e8)",
-				  dev);
+	apc_named(o, what, sizeof(what));
+	n = aperture_match(mount, o->slot, o->id, slots, 8, &why);
+	if (n == -EINVAL && why)
+		return apc_syntax("%s: %s (lspci's syntax: -s "
+				  "[[[[DOMAIN]:]BUS]:][DEV][.[FUNC]], -d "
+				  "[VENDOR]:[DEVICE][:CLASS])", what, why);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s: %s (%s)\n", apc_prog, mount,
+			strerror(-n), aperture_errno_name(n));
+		return AP_EXIT_ACCESS;
+	}
+	if (!n) {
+		fprintf(stderr, "%s: no function under %s matches %s\n",
+			apc_prog, mount, what);
+		return AP_EXIT_ACCESS;
+	}
+	if (n > 1) {
+		fprintf(stderr, "%s: %s matches %d functions under %s:",
+			apc_prog, what, n, mount);
+		for (int i = 0; i < n && i < 8; i++)
+			fprintf(stderr, " %s", slots[i]);
+		fprintf(stderr, "%s: name one (%s -s SLOT)\n",
+			n > 8 ? " ..." : "", apc_prog);
+		return AP_EXIT_SYNTAX;
+	}
+	snprintf(what, sizeof(what), "-s %s", slots[0]);
+	ret = aperture_open(mount, what, ap);
 	if (ret) {
-		fprintf(stderr, "aperture: no function %s under %s: %s (%s)\n",
-			dev, o->mount ? o->mount : mnt, strerror(-ret),
+		fprintf(stderr, "%s: %s under %s: %s (%s)\n", apc_prog,
+			slots[0], mount, strerror(-ret),
 			aperture_errno_name(ret));
 		return AP_EXIT_ACCESS;
 	}
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * Parse every word (barN and ACCESS) of @argv into @acc, as the command
+ * (@o) will use them; *@n gets their count.  A syntax status, or 0.
+ */
+static int apc_words(const struct apc_opts *o, int argc, char **argv,
+		     struct apc_access *acc, int *n)
 {
-	struct apc_opts o = { .mode = APC_NORMAL, .timeout_ms = 1000 };
-	struct apc_access *acc;
-	struct aperture *ap;
-	int n = 0, bar = -1, ret;
+	int bar = -1;
 	char err[256];
 
+	*n = 0;
+	for (int i = 0; i < argc; i++) {
+		struct apc_access *a = &acc[*n];
+		int b = apc_parse_bar(argv[i]);
+
+		if (b >= 0) {
+			bar = b;
+			continue;
+		}
+		if (apc_parse(argv[i], bar, a, err, sizeof(err)))
+			return apc_syntax("%s", err);
+		if (o->wait && a->kind != APC_WRITE &&
+		    a->kind != APC_UPDATE && a->kind != APC_NAMED_WRITE)
+			return apc_syntax("wait: '%s': give what to wait for "
+					  "as OFFSET[.W]=VALUE[:MASK] or "
+					  "BLOCK.REGISTER[.FIELD]=VALUE",
+					  argv[i]);
+		if (o->wait && a->is_name)
+			return apc_syntax("wait: '%s': give the value as a "
+					  "number: the mount's register files "
+					  "show numbers, not value names",
+					  argv[i]);
+		if (o->mode == APC_RAW && a->kind == APC_NAMED_READ &&
+		    strchr(strchr(a->name, '.') + 1, '.'))
+			return apc_syntax("-r: '%s' is a field: raw output "
+					  "is for registers (read %.*s)",
+					  argv[i],
+					  (int)(strrchr(a->name, '.') - a->name),
+					  a->name);
+		(*n)++;
+	}
+	if (!*n)
+		return apc_syntax(bar < 0 ? "nothing to do: give an ACCESS" :
+				  "nothing to do after the BAR: give an "
+				  "ACCESS");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct apc_opts o = { .mode = APC_NORMAL,
+			      .timeout_ms = APC_TIMEOUT_DEFAULT_MS };
+	struct apc_access *acc;
+	struct aperture *ap;
+	int n, ret;
+
+	if (argc > 0 && argv[0][0]) {
+		const char *base = strrchr(argv[0], '/');
+
+		apc_prog = base ? base + 1 : argv[0];
+	}
 	if (argc > 1 && !strcmp(argv[1], "wait")) {
 		o.wait = true;
 		argv++;
@@ -280,44 +384,19 @@ int main(int argc, char **argv)
 		aperture_close(ap);
 		return ret;
 	}
-	if (optind >= argc)
-		return apc_syntax("nothing to do: give barN and an ACCESS%s",
-				  "");
-	acc = calloc(argc - optind, sizeof(*acc));
+	acc = calloc(argc - optind + 1, sizeof(*acc));
 	if (!acc)
 		return AP_EXIT_ACCESS;
-	for (int i = optind; i < argc; i++) {
-		int b = apc_parse_bar(argv[i]);
-
-		if (b >= 0) {
-			bar = b;
-			continue;
-		}
-		if (apc_parse(argv[i], bar, &acc[n], err, sizeof(err))) {
-			free(acc);
-			return apc_syntax("%s", err);
-		}
-		if (o.wait && acc[n].kind != APC_WRITE &&
-		    acc[n].kind != APC_UPDATE &&
-		    acc[n].kind != APC_NAMED_WRITE) {
-			free(acc);
-			return apc_syntax("wait: '%s': give what to wait for "
-					  "as OFFSET[.W]=VALUE[:MASK] or "
-					  "BLOCK.REGISTER[.FIELD]=VALUE",
-					  argv[i]);
-		}
-		n++;
-	}
-	if (!n) {
-		free(acc);
-		return apc_syntax("nothing to do after the BAR: give an "
-				  "ACCESS%s", "");
-	}
-	ret = apc_open(&o, &ap);
+	/* Every word is read, then checked, before anything is done. */
+	ret = apc_words(&o, argc - optind, argv + optind, acc, &n);
+	if (!ret)
+		ret = apc_open(&o, &ap);
 	if (ret) {
 		free(acc);
 		return ret;
 	}
+	for (int i = 0; i < n && !ret; i++)
+		ret = apc_check(ap, &acc[i], o.wait, stderr);
 	for (int i = 0; i < n && !ret; i++) {
 		if (o.dry && o.wait)
 			apc_print_dry_wait(stdout, aperture_slot(ap), &acc[i],

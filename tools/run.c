@@ -8,8 +8,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apc.h"
+
+const char *apc_prog = "aperture";
 
 /* "aperture: 0000:00:04.0 bar0 0x4.l: write: Permission denied (EACCES)". */
 static int apc_fail(struct aperture *ap, const struct apc_access *a,
@@ -20,14 +23,18 @@ static int apc_fail(struct aperture *ap, const struct apc_access *a,
 	uint64_t size;
 
 	apc_describe(a, what, sizeof(what));
-	fprintf(err, "aperture: %s %s: %s: %s (%s)", aperture_slot(ap), what,
-		op, strerror(-ret), name ? name : "?");
+	fprintf(err, "%s: %s %s: %s: %s (%s)", apc_prog, aperture_slot(ap),
+		what, op, strerror(-ret), name ? name : "?");
 	if (a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE) {
 		char why[256];
 
 		if (ret == -ENOENT)
 			fprintf(err, ": no such register in the descriptions "
 				"of the mount (aperturefs -o regs=DIR)");
+		else if (ret == -EACCES && a->kind == APC_NAMED_WRITE)
+			fprintf(err, ": the register is read-only");
+		else if (ret == -EACCES)
+			fprintf(err, ": the register is write-only");
 		else if (ret == -EINVAL && a->kind == APC_NAMED_WRITE &&
 			 !aperture_info(ap, "regs.refused", why, sizeof(why)))
 			fprintf(err, ": %s", why);
@@ -35,9 +42,49 @@ static int apc_fail(struct aperture *ap, const struct apc_access *a,
 		fprintf(err, ": bar%d is 0x%" PRIx64 " bytes", a->bar, size);
 	} else if (ret == -ENOENT) {
 		fprintf(err, ": the function has no bar%d", a->bar);
+	} else if (ret == -EACCES && strcmp(op, "read")) {
+		fprintf(err, ": bar%d is read-only", a->bar);
 	}
 	fputc('\n', err);
 	return AP_EXIT_ACCESS;
+}
+
+/* What a word does to its BAR or register: "read", "write", ... */
+static const char *apc_op(const struct apc_access *a, bool wait)
+{
+	if (wait)
+		return "wait";
+	switch (a->kind) {
+	case APC_WRITE:
+	case APC_NAMED_WRITE:
+		return "write";
+	case APC_UPDATE:
+		return "read-modify-write";
+	default:
+		return "read";
+	}
+}
+
+int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
+	      FILE *err)
+{
+	bool named = a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE;
+	bool wr = !wait && (a->kind == APC_WRITE || a->kind == APC_UPDATE ||
+			    a->kind == APC_NAMED_WRITE);
+	bool rd = wait || (a->kind != APC_WRITE && a->kind != APC_NAMED_WRITE);
+	uint64_t size, len = a->kind == APC_RANGE ? a->len : a->width;
+	int mode = (rd ? R_OK : 0) | (wr ? W_OK : 0), ret;
+
+	if (named) {
+		ret = aperture_reg_access(ap, a->name, mode);
+	} else {
+		ret = aperture_bar_size(ap, a->bar, &size);
+		if (!ret && (a->off > size || len > size - a->off))
+			ret = -ERANGE;
+		if (!ret)
+			ret = aperture_bar_access(ap, a->bar, mode);
+	}
+	return ret ? apc_fail(ap, a, apc_op(a, wait), ret, err) : AP_EXIT_OK;
 }
 
 static void apc_put_value(FILE *out, enum apc_mode mode, unsigned int width,
@@ -60,15 +107,9 @@ static int apc_range(struct aperture *ap, const struct apc_access *a,
 		     enum apc_mode mode, FILE *out, FILE *err)
 {
 	unsigned char *buf;
-	uint64_t size, v;
+	uint64_t v;
 	int ret;
 
-	/* Check the whole range first: print nothing of a bad one. */
-	ret = aperture_bar_size(ap, a->bar, &size);
-	if (!ret && (a->off > size || a->len > size - a->off))
-		ret = -ERANGE;
-	if (ret)
-		return apc_fail(ap, a, "read", ret, err);
 	buf = malloc(a->len);
 	if (!buf)
 		return apc_fail(ap, a, "read", -ENOMEM, err);
@@ -90,6 +131,26 @@ static int apc_range(struct aperture *ap, const struct apc_access *a,
 	else if (mode == APC_NORMAL)
 		apc_print_range(out, a, buf);
 	free(buf);
+	return AP_EXIT_OK;
+}
+
+/*
+ * -r of a register: its value in the register's width, which is what the
+ * daemon's zero-padded hex shows ("0x0280": 2 bytes), little endian.
+ */
+static int apc_put_named_raw(struct aperture *ap, const struct apc_access *a,
+			     const char *text, FILE *out, FILE *err)
+{
+	const char *p = text;
+	size_t digits = strlen(text) - 2;
+	unsigned int width = 1;
+	uint64_t v;
+
+	if (strncmp(text, "0x", 2) || apc_number(&p, "", &v) || digits > 16)
+		return apc_fail(ap, a, "read", -EIO, err);
+	while (2 * width < digits)
+		width *= 2;
+	apc_put_value(out, APC_RAW, width, v);
 	return AP_EXIT_OK;
 }
 
@@ -122,6 +183,8 @@ int apc_run(struct aperture *ap, const struct apc_access *a,
 		ret = aperture_reg_read_text(ap, a->name, text, sizeof(text));
 		if (ret)
 			return apc_fail(ap, a, "read", ret, err);
+		if (mode == APC_RAW)
+			return apc_put_named_raw(ap, a, text, out, err);
 		if (mode != APC_QUIET)
 			fprintf(out, "%s\n", text);
 		return AP_EXIT_OK;
@@ -141,18 +204,9 @@ int apc_wait(struct aperture *ap, const struct apc_access *a,
 	char what[64];
 
 	if (a->kind == APC_NAMED_WRITE) {
-		uint64_t want;
-		char *end;
 		bool field = strchr(strchr(a->name, '.') + 1, '.');
+		uint64_t want = a->val;
 
-		errno = 0;
-		want = strtoull(a->text, &end, 0);
-		if (errno || *end) {
-			fprintf(stderr, "aperture: wait: %s=%s: give the value "
-				"as a number (aperture -h for usage)\n",
-				a->name, a->text);
-			return AP_EXIT_SYNTAX;
-		}
 		ret = aperture_reg_wait(ap, a->name, want,
 					(unsigned int)timeout_ms, &last);
 		if (!ret)
@@ -160,11 +214,11 @@ int apc_wait(struct aperture *ap, const struct apc_access *a,
 		if (ret != -ETIMEDOUT)
 			return apc_fail(ap, a, "wait", ret, err);
 		/* As the daemon shows them: fields decimal, registers hex. */
-		fprintf(err, field ? "aperture: %s %s: timed out after %ld ms "
+		fprintf(err, field ? "%s: %s %s: timed out after %ld ms "
 			"waiting for %s; last value %" PRIu64 "\n" :
-			"aperture: %s %s: timed out after %ld ms waiting for "
-			"%s; last value 0x%" PRIx64 "\n", aperture_slot(ap),
-			a->name, timeout_ms, a->text, last);
+			"%s: %s %s: timed out after %ld ms waiting for "
+			"%s; last value 0x%" PRIx64 "\n", apc_prog,
+			aperture_slot(ap), a->name, timeout_ms, a->text, last);
 		return AP_EXIT_TIMEOUT;
 	}
 	ret = aperture_wait(ap, a->bar, a->off, a->width, a->mask, a->val,
@@ -174,9 +228,9 @@ int apc_wait(struct aperture *ap, const struct apc_access *a,
 	if (ret != -ETIMEDOUT)
 		return apc_fail(ap, a, "wait", ret, err);
 	apc_describe(a, what, sizeof(what));
-	fprintf(err, "aperture: %s %s: timed out after %ld ms waiting for "
+	fprintf(err, "%s: %s %s: timed out after %ld ms waiting for "
 		"0x%0*" PRIx64 " under mask 0x%0*" PRIx64 "; last value "
-		"0x%0*" PRIx64 "\n", aperture_slot(ap), what, timeout_ms, d,
-		a->val & a->mask, d, a->mask, d, last);
+		"0x%0*" PRIx64 "\n", apc_prog, aperture_slot(ap), what,
+		timeout_ms, d, a->val & a->mask, d, a->mask, d, last);
 	return AP_EXIT_TIMEOUT;
 }

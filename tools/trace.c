@@ -280,17 +280,17 @@ int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out)
 			root = apc_tracefs_roots[i];
 	}
 	if (!root) {
-		fprintf(stderr, "aperture: trace: no aperture_io events in "
+		fprintf(stderr, "%s: trace: no aperture_io events in "
 			"tracefs (%s/events/aperture_io): load aperture_io "
 			"and mount tracefs (mount -t tracefs nodev %s)\n",
-			apc_tracefs_roots[0], apc_tracefs_roots[0]);
+			apc_prog, apc_tracefs_roots[0], apc_tracefs_roots[0]);
 		return AP_EXIT_ACCESS;
 	}
 	snprintf(inst, sizeof(inst), "%s/instances/aperture-%d", root,
 		 (int)getpid());
 	if (mkdir(inst, 0700)) {
-		fprintf(stderr, "aperture: trace: mkdir %s: %s (%s)\n", inst,
-			strerror(errno), aperture_errno_name(errno));
+		fprintf(stderr, "%s: trace: mkdir %s: %s (%s)\n", apc_prog,
+			inst, strerror(errno), aperture_errno_name(errno));
 		return AP_EXIT_ACCESS;
 	}
 	/* Names first: reading the listings reads registers, untraced. */
@@ -308,8 +308,9 @@ int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out)
 	if (!ret)
 		ret = apc_put(inst, "events/aperture_io/enable", "1");
 	if (ret) {
-		fprintf(stderr, "aperture: trace: enabling events in %s: %s "
-			"(%s)\n", inst, strerror(-ret), aperture_errno_name(ret));
+		fprintf(stderr, "%s: trace: enabling events in %s: %s "
+			"(%s)\n", apc_prog, inst, strerror(-ret),
+			aperture_errno_name(ret));
 		rmdir(inst);
 		apc_names_free(names, n_names);
 		return AP_EXIT_ACCESS;
@@ -326,7 +327,7 @@ int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out)
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
 			execvp(cmd[0], cmd);
-			fprintf(stderr, "aperture: trace: %s: %s\n", cmd[0],
+			fprintf(stderr, "%s: trace: %s: %s\n", apc_prog, cmd[0],
 				strerror(errno));
 			_exit(127);
 		}
@@ -350,7 +351,7 @@ int apc_trace(struct aperture *ap, const char *mount, char **cmd, FILE *out)
 	fflush(out);
 	apc_names_free(names, n_names);
 	if (rmdir(inst))
-		fprintf(stderr, "aperture: trace: rmdir %s: %s\n", inst,
+		fprintf(stderr, "%s: trace: rmdir %s: %s\n", apc_prog, inst,
 			strerror(errno));
 	return status;
 }

@@ -24,6 +24,18 @@
 extern "C" {
 #endif
 
+/* ---- Version ---------------------------------------------------------- */
+
+/*
+ * The version of this header as one number, major << 16 | minor << 8 |
+ * patch (0x000200 is 0.2.0), for #if, as libpci's PCI_LIB_VERSION.
+ * aperture_version() is the library's own, at run time.
+ */
+#define APERTURE_LIB_VERSION	0x000200
+
+/* The version of the library loaded, in APERTURE_LIB_VERSION's form. */
+unsigned int aperture_version(void);
+
 /* ---- Opening a function ---------------------------------------------- */
 
 /* One PCI function of a mount, with its BAR files opened on first use. */
@@ -31,6 +43,8 @@ struct aperture;
 
 /* Longest path the library builds or reports, with its NUL. */
 #define APERTURE_PATH_MAX	512
+/* Longest slot, "ddddd:bb:dd.f", with its NUL. */
+#define APERTURE_SLOT_MAX	16
 /* BAR0..BAR5. */
 #define APERTURE_NR_BARS	6
 
@@ -42,11 +56,26 @@ struct aperture;
 int aperture_find_mount(char *buf, size_t len);
 
 /*
+ * The functions under @mount (NULL: aperture_find_mount()) that lspci
+ * would list for "-s @slot -d @id" (either may be NULL; libpci parses
+ * both: "04.0", "00:04", "0000:00:04.0"; "1234:", "1234:11e8",
+ * "::00ff"), in slot order: the first @max slots ("dddd:bb:dd.f") into
+ * @slots.  Returns how many match (possibly more than @max), or -errno:
+ * -EINVAL for a syntax error, with libpci's reason in *@why if @why is
+ * not NULL.  Only the mount is read (directory names and info files).
+ */
+int aperture_match(const char *mount, const char *slot, const char *id,
+		   char (*slots)[APERTURE_SLOT_MAX], size_t max,
+		   const char **why);
+
+/*
  * Open the function @dev under @mount (NULL: aperture_find_mount()).
- * @dev names it as lspci does: a slot "bb:dd.f" or "dddd:bb:dd.f", or
- * "vvvv:dddd" (vendor:device, the first such function; by-id/ of the
- * mount), optionally "vvvv:dddd-N" for the Nth.  -ENOENT if the mount has
- * no such function, -EINVAL if @dev is neither form.
+ * @dev is "-s SLOT" or "-d ID" in lspci's syntax (aperture_match()), or
+ * without the option as aperturefs -o filter= reads it: with a '.' a
+ * slot, else an id, and a bare "bb:dd" is refused as ambiguous.  Exactly
+ * one function must match: -ENOENT if none, -ENOTUNIQ if several, -EINVAL
+ * for a syntax error.  For compatibility "vvvv:dddd" and "vvvv:dddd-N"
+ * (the mount's by-id/ links) name the first or the Nth such function.
  */
 int aperture_open(const char *mount, const char *dev, struct aperture **out);
 
@@ -64,6 +93,14 @@ const char *aperture_mount(const struct aperture *ap);
  * BAR, -EINVAL if @bar is not 0-5.
  */
 int aperture_bar_size(struct aperture *ap, int bar, uint64_t *size);
+
+/*
+ * Whether BAR @bar may be accessed as @mode says (R_OK, W_OK of
+ * <unistd.h>, or 0 for its existence), without accessing it: 0, -ENOENT
+ * if the function has no such BAR, -EACCES if the mount refuses it (no
+ * such permission bit for anyone, or none for the caller).
+ */
+int aperture_bar_access(struct aperture *ap, int bar, int mode);
 
 /*
  * The value of line "@key: value" of the function's info file (for
@@ -193,6 +230,13 @@ int aperture_wait(struct aperture *ap, int bar, uint64_t off,
  */
 int aperture_reg_read(struct aperture *ap, const char *name, uint64_t *val);
 int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val);
+
+/*
+ * Whether register or field @name exists and may be read (R_OK) or
+ * written (W_OK) by the caller, as aperture_bar_access(), without
+ * accessing it: -ENOENT, -EACCES or -EINVAL (a malformed name).
+ */
+int aperture_reg_access(struct aperture *ap, const char *name, int mode);
 
 /* The value as the daemon shows it ("0x010000ed", "1"), no newline. */
 int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,

@@ -23,39 +23,56 @@ START_TEST(parse_forms)
 	} ok[] = {
 		{ "0x0.l", APC_READ, 0, 0, 4, 0, 0 },
 		{ "0", APC_READ, 0, 0, 4, 0, 0 },
-		{ "20", APC_READ, 0x20, 0, 4, 0, 0 },
+		{ "32", APC_READ, 0x20, 0, 4, 0, 0 },	/* decimal */
+		{ "0X20", APC_READ, 0x20, 0, 4, 0, 0 },
 		{ "0x502.w", APC_READ, 0x502, 0, 2, 0, 0 },
 		{ "0x3.b", APC_READ, 3, 0, 1, 0, 0 },
 		{ "0x8.q", APC_READ, 8, 0, 8, 0, 0 },
 		{ "0x4.l=0x12345678", APC_WRITE, 4, 0, 4, 0x12345678,
 		  0xffffffff },
-		{ "4=12345678", APC_WRITE, 4, 0, 4, 0x12345678, 0xffffffff },
-		{ "0x4.b=ff", APC_WRITE, 4, 0, 1, 0xff, 0xff },
+		{ "4=12345678", APC_WRITE, 4, 0, 4, 12345678, 0xffffffff },
+		{ "0x4.b=255", APC_WRITE, 4, 0, 1, 0xff, 0xff },
+		{ "0x4=10", APC_WRITE, 4, 0, 4, 10, 0xffffffff },
+		{ "0x4=0", APC_WRITE, 4, 0, 4, 0, 0xffffffff },
 		{ "0x20.l=0x80:0x80", APC_UPDATE, 0x20, 0, 4, 0x80, 0x80 },
-		{ "0x20.w=0:F", APC_UPDATE, 0x20, 0, 2, 0, 0xf },
+		{ "0x20.w=0:0xF", APC_UPDATE, 0x20, 0, 2, 0, 0xf },
+		{ "0x20.w=0:15", APC_UPDATE, 0x20, 0, 2, 0, 0xf },
 		{ "0x0+0x40", APC_RANGE, 0, 0x40, 4, 0, 0 },
 		{ "0x500+0x20.w", APC_RANGE, 0x500, 0x20, 2, 0, 0 },
+		{ "1280+32.w", APC_RANGE, 0x500, 0x20, 2, 0, 0 },
 		{ "0x8.q=0xffffffffffffffff", APC_WRITE, 8, 0, 8, ~0ull, ~0ull },
 	};
 	static const struct {
 		const char *word;
 		const char *err;
 	} bad[] = {
-		{ "", "'': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
-		{ "0xg", "'0xg': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
+		{ "", "'': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] or BLOCK.REGISTER[.FIELD][=VALUE]" },
+		{ "0xg", "'0xg': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] or BLOCK.REGISTER[.FIELD][=VALUE]" },
+		{ "20h", "'20h': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] or BLOCK.REGISTER[.FIELD][=VALUE]" },
 		{ "0x0.x", "'0x0.x': the width is .b, .w, .l or .q" },
 		{ "0x0.ll", "'0x0.ll': the width is .b, .w, .l or .q" },
 		{ "0x2.l", "'0x2.l': offset 0x2 is not aligned to the width (4 bytes)" },
 		{ "0x1.q", "'0x1.q': offset 0x1 is not aligned to the width (8 bytes)" },
 		{ "0x0.b=0x100", "'0x0.b=0x100': value 0x100 does not fit in .b" },
+		{ "0x0.b=256", "'0x0.b=256': value 0x100 does not fit in .b" },
 		{ "0x0.w=0:0x10000", "'0x0.w=0:0x10000': mask 0x10000 does not fit in .w" },
-		{ "0x0=", "'0x0=': the value after '=' must be a hex number" },
-		{ "0x0=1:", "'0x0=1:': the mask after ':' must be a hex number" },
-		{ "0x0+0", "'0x0+0': the length after '+' must be a hex number above 0" },
+		{ "0x0=", "'0x0=': value '' is not a number (0x1f hex, 31 decimal)" },
+		{ "0x0=ff", "'0x0=ff': value 'ff' is not a number (0x1f hex, 31 decimal)" },
+		{ "0x0=1:", "'0x0=1:': mask '' is not a number (0x1f hex, 31 decimal)" },
+		{ "0x0+0", "'0x0+0': the length after '+' must be above 0" },
 		{ "0x0+0x6", "'0x0+0x6': length 0x6 is not a multiple of the width (4 bytes)" },
 		{ "0x0+0x10=1", "'0x0+0x10=1': a range cannot be written" },
-		{ "0x0=1:2:3", "'0x0=1:2:3': the mask after ':' must be a hex number" },
-		{ "0x10000000000000000", "'0x10000000000000000': expected OFFSET[.W][=VALUE[:MASK]], OFFSET+LENGTH[.W] (numbers in hex) or BLOCK.REGISTER[.FIELD][=VALUE]" },
+		{ "0x0=1:2:3", "'0x0=1:2:3': mask '2:3' is not a number (0x1f hex, 31 decimal)" },
+		{ "0x10000000000000000", "'0x10000000000000000': offset '0x10000000000000000' does not fit in 64 bits" },
+		{ "18446744073709551616", "'18446744073709551616': offset '18446744073709551616' does not fit in 64 bits" },
+		/* One rule everywhere: no octal guess, in any part. */
+		{ "010", "'010': offset '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
+		{ "0x0+010", "'0x0+010': length '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
+		{ "0x4=010", "'0x4=010': value '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
+		{ "0x4=1:00", "'0x4=1:00': mask '00': a leading 0 is not octal here: write 0x0 for hex or 0 for decimal" },
+		{ "edu.LIVENESS=010", "'edu.LIVENESS=010': value '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
+		{ "edu.LIVENESS=1x", "'edu.LIVENESS=1x': value '1x' is not a number (0x1f hex, 31 decimal)" },
+		{ "edu.LIVENESS=", "'edu.LIVENESS=': give a value after '='" },
 	};
 	struct apc_access a;
 	char err[256];
@@ -77,6 +94,18 @@ START_TEST(parse_forms)
 				      -EINVAL, "%s was taken", bad[i].word);
 		ck_assert_str_eq(err, bad[i].err);
 	}
+	/* Named values: numbers by the same rule, or a value name. */
+	ck_assert_int_eq(apc_parse("edu.LIVENESS=10", 0, &a, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(a.val, 10);
+	ck_assert(!a.is_name);
+	ck_assert_int_eq(apc_parse("edu.LIVENESS=0x10", 0, &a, err,
+				   sizeof(err)), 0);
+	ck_assert_uint_eq(a.val, 16);
+	ck_assert_int_eq(apc_parse("edu.DMA_CMD.DIRECTION=EDU_TO_RAM", 0, &a,
+				   err, sizeof(err)), 0);
+	ck_assert(a.is_name);
+	ck_assert_str_eq(a.text, "EDU_TO_RAM");
 	ck_assert_int_eq(apc_parse("0x0", -1, &a, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "'0x0': no BAR given before it (bar0 ... bar5)");
 }
@@ -90,10 +119,11 @@ START_TEST(parse_bar_and_timeout)
 	ck_assert_int_eq(apc_parse_bar("bar"), -1);
 	ck_assert_int_eq(apc_parse_bar("bar01"), -1);
 	ck_assert_int_eq(apc_parse_timeout("2s"), 2000);
-	ck_assert_int_eq(apc_parse_timeout("2"), 2000);
+	ck_assert_int_eq(apc_parse_timeout("2"), -EINVAL);	/* a unit */
 	ck_assert_int_eq(apc_parse_timeout("1.5s"), 1500);
 	ck_assert_int_eq(apc_parse_timeout("500ms"), 500);
-	ck_assert_int_eq(apc_parse_timeout("0"), 0);
+	ck_assert_int_eq(apc_parse_timeout("0s"), 0);
+	ck_assert_int_eq(apc_parse_timeout("0"), -EINVAL);
 	ck_assert_int_eq(apc_parse_timeout("2m"), -EINVAL);
 	ck_assert_int_eq(apc_parse_timeout("-1s"), -EINVAL);
 	ck_assert_int_eq(apc_parse_timeout("s"), -EINVAL);
@@ -164,11 +194,38 @@ START_TEST(cmd_reads)
 	ct_expect(0, "0x010000ed\n", "", SLOT " bar0 0x0.l", ct_dir);
 	ct_expect(0, "0x010000ed\n", "", SLOT " bar0 0", ct_dir);
 	ct_expect(0, "0xed\n0x0100\n0x12345678010000ed\n", "",
-		  "-m %s -d 1234:11e8 bar0 0x0.b 0x2.w 0x0.q", ct_dir);
-	ct_expect(0, "0x010000ed\n", "", "-m %s -d 1234:11e8-2 bar0 0x0.l",
-		  ct_dir);
+		  "-m %s -s 04 bar0 0x0.b 0x2.w 0x0.q", ct_dir);
+	/* lspci's -s and -d, alone or together, naming one function. */
 	ct_expect(0, "0x010000ed\n", "", "-m %s -s 0000:00:04.0 bar0 0x0.l",
 		  ct_dir);
+	ct_expect(0, "0x010000ed\n", "", "-m %s -s 04.0 bar0 0x0.l", ct_dir);
+	ct_expect(0, "0x010000ed\n", "", "-m %s -s 0:4 bar0 0x0.l", ct_dir);
+	ct_expect(0, "0x010000ed\n", "", "-m %s -s 00:07 -d 1234: bar0 0",
+		  ct_dir);
+	ct_expect(0, "0x010000ed\n", "", "-m %s -d 1234:11e8 -s .0 -s 7 bar0 0",
+		  ct_dir);
+}
+END_TEST
+
+START_TEST(cmd_several_match)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "aperture: -d 1234:11e8 matches 2 "
+		 "functions under %s: " CT_EDU " " CT_EDU2 ": name one "
+		 "(aperture -s SLOT)\n", ct_dir);
+	ct_expect(2, "", want, "-m %s -d 1234:11e8 bar0 0x4=1", ct_dir);
+	snprintf(want, sizeof(want), "aperture: -s 00: -d 1234: matches 2 "
+		 "functions under %s: " CT_EDU " " CT_EDU2 ": name one "
+		 "(aperture -s SLOT)\n", ct_dir);
+	ct_expect(2, "", want, "-m %s -s 00: -d 1234: bar0 0x4=1", ct_dir);
+	snprintf(want, sizeof(want), "aperture: no function under %s matches "
+		 "-s 00:05\n", ct_dir);
+	ct_expect(1, "", want, "-m %s -s 00:05 bar0 0x4=1", ct_dir);
+	snprintf(want, sizeof(want), "aperture: no function under %s matches "
+		 "-d 8086:\n", ct_dir);
+	ct_expect(1, "", want, "-m %s -d 8086: bar0 0x4=1", ct_dir);
+	ct_expect(0, "0x12345678\n", "", SLOT " bar0 0x4", ct_dir);
 }
 END_TEST
 
@@ -178,13 +235,13 @@ START_TEST(cmd_writes_in_order)
 
 	/* Written, then read back, in the order given. */
 	ct_expect(0, "0x12345678\n0x000000aa\n", "",
-		  SLOT " bar0 0x40.l=0x12345678 0x40.l 0x44.b=aa 0x44.l",
+		  SLOT " bar0 0x40.l=0x12345678 0x40.l 0x44.b=0xaa 0x44.l",
 		  ct_dir);
 	ct_bar_bytes(CT_EDU, 0x40, b, 8);
 	ck_assert_mem_eq(b, "\x78\x56\x34\x12\xaa\0\0\0", 8);
 	/* 16-bit and 64-bit writes. */
 	ct_expect(0, "0x112233445566beef\n", "",
-		  SLOT " bar0 0x48.q=1122334455667788 0x48.w=0xbeef 0x48.w=beef 0x48.q",
+		  SLOT " bar0 0x48.q=0x1122334455667788 0x48.w=0xbeef 0x48.w=48879 0x48.q",
 		  ct_dir);
 	ct_bar_bytes(CT_EDU, 0x48, b, 8);
 	ck_assert_mem_eq(b, "\xef\xbe\x66\x55\x44\x33\x22\x11", 8);
@@ -206,13 +263,13 @@ START_TEST(cmd_range_as_memtool)
 		  "00000000: 010000ed 12345678 00000000 00000000  ....xV4.........\n"
 		  "00000010: 21756465 00000000 00000000 00000000  edu!............\n"
 		  "00000020: 00000001                             ....\n"
-		  "", "", SLOT " bar0 0x0+0x24", ct_dir);
+		  "", "", SLOT " bar0 0x0+36", ct_dir);
 	ct_expect(0,
 		  "00000000: 00ed 0100 5678 1234                      ....xV4.\n",
 		  "", SLOT " bar0 0x0+0x8.w", ct_dir);
 	ct_expect(0,
 		  "00000010: 65 64 75 21                                      edu!\n",
-		  "", SLOT " bar0 0x10+4.b", ct_dir);
+		  "", SLOT " bar0 16+4.b", ct_dir);
 	ct_expect(0,
 		  "00000000: 12345678010000ed 0000000000000000  ....xV4.........\n",
 		  "", SLOT " bar0 0x0+0x10.q", ct_dir);
@@ -258,7 +315,7 @@ END_TEST
 START_TEST(cmd_wait)
 {
 	ct_expect(0, "", "", "wait " SLOT " bar0 0x20.l=1:1", ct_dir);
-	ct_expect(0, "", "", "wait " SLOT " -t 0 bar0 0x0.l=0x010000ed",
+	ct_expect(0, "", "", "wait " SLOT " -t 0s bar0 0x0.l=0x010000ed",
 		  ct_dir);
 	ct_expect(124, "",
 		  "aperture: 0000:00:04.0 bar0 0x20.l: timed out after 50 ms "
@@ -289,19 +346,54 @@ START_TEST(cmd_access_errors)
 		  "aperture: 0000:00:04.0 bar2 0x0.l: read: No such file or "
 		  "directory (ENOENT): the function has no bar2\n",
 		  SLOT " bar2 0x0.l", ct_dir);
-	/* What went before the failure is done and shown; nothing after. */
-	ct_expect(1, "0x010000ed\n",
+	ct_expect(1, "",
+		  "aperture: /nonexistent: No such file or directory "
+		  "(ENOENT)\n", "-m /nonexistent -s 00:09.0 bar0 0x0.l", ct_dir);
+	snprintf(path, sizeof(path), "aperture: no function under %s matches "
+		 "-d 8086:1234\n", ct_dir);
+	ct_expect(1, "", path, "-m %s -d 8086:1234 bar0 0x0.l", ct_dir);
+}
+END_TEST
+
+/* Every word is checked against the function before anything is done. */
+START_TEST(cmd_checked_before_done)
+{
+	unsigned char before[0x100000], after[0x100000];
+	char path[600];
+
+	ct_bar_bytes(CT_EDU, 0, before, sizeof(before));
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 bar0 0x100000.l: read: Numerical "
+		  "result out of range (ERANGE): bar0 is 0x100000 bytes\n",
+		  SLOT " bar0 0x4=0xAB 0x100000", ct_dir);
+	ct_expect(1, "",
 		  "aperture: 0000:00:04.0 bar0 0x100000.q: write: Numerical "
 		  "result out of range (ERANGE): bar0 is 0x100000 bytes\n",
-		  SLOT " bar0 0x0.l 0x100000.q=1 0x4.l=0", ct_dir);
-	ct_expect(0, "0x12345678\n", "", SLOT " bar0 0x4.l", ct_dir);
+		  SLOT " bar0 0x0.l 0x4=1 0x100000.q=1 0x4.l=0", ct_dir);
 	ct_expect(1, "",
-		  "aperture: no function 00:09.0 under /nonexistent: No such "
-		  "file or directory (ENOENT)\n",
-		  "-m /nonexistent -s 00:09.0 bar0 0x0.l", ct_dir);
-	snprintf(path, sizeof(path), "aperture: no function 8086:1234 under "
-		 "%s: No such file or directory (ENOENT)\n", ct_dir);
-	ct_expect(1, "", path, "-m %s -d 8086:1234 bar0 0x0.l", ct_dir);
+		  "aperture: 0000:00:04.0 bar2 0x0.l: read: No such file or "
+		  "directory (ENOENT): the function has no bar2\n",
+		  SLOT " bar0 0x4=2 bar2 0", ct_dir);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 edu.NOPE: write: No such file or "
+		  "directory (ENOENT): no such register in the descriptions of "
+		  "the mount (aperturefs -o regs=DIR)\n",
+		  SLOT " bar0 0x4=3 edu.NOPE=1", ct_dir);
+	/* -n checks as much, then prints. */
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 bar0 0xffffc+0x8.l: read: Numerical "
+		  "result out of range (ERANGE): bar0 is 0x100000 bytes\n",
+		  "-n " SLOT " bar0 0x4=4 0xffffc+8", ct_dir);
+	/* A BAR nobody may write: the earlier write is not done either. */
+	snprintf(path, sizeof(path), "%s/%s/bar0", ct_dir, CT_EDU);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 bar0 0x8.l: write: Permission denied "
+		  "(EACCES): bar0 is read-only\n",
+		  SLOT " bar0 0x4 0x8=5", ct_dir);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ct_bar_bytes(CT_EDU, 0, after, sizeof(after));
+	ck_assert_mem_eq(before, after, sizeof(before));
 }
 END_TEST
 
@@ -313,7 +405,9 @@ START_TEST(cmd_syntax_errors_do_nothing)
 	} cases[] = {
 		{ "bar0 0x4.l=0 0x2.l", "aperture: '0x2.l': offset 0x2 is not aligned to the width (4 bytes)" },
 		{ "0x4.l=0", "aperture: '0x4.l=0': no BAR given before it (bar0 ... bar5)" },
-		{ "bar0 0x4.l=0 0x0.b=100", "aperture: '0x0.b=100': value 0x100 does not fit in .b" },
+		{ "bar0 0x4.l=0 0x0.b=0x100", "aperture: '0x0.b=0x100': value 0x100 does not fit in .b" },
+		{ "bar0 0x4.l=0 0x0=010", "aperture: '0x0=010': value '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
+		{ "bar0 0x4.l=0 edu.LIVENESS=0x", "aperture: 'edu.LIVENESS=0x': value '0x' is not a number (0x1f hex, 31 decimal)" },
 		{ "bar0", "aperture: nothing to do after the BAR: give an ACCESS" },
 		{ "-t 1s bar0 0x0", "aperture: -t/--timeout is for 'aperture wait'" },
 	};
@@ -328,28 +422,67 @@ START_TEST(cmd_syntax_errors_do_nothing)
 	/* 0x4 was never written by the lines above. */
 	ct_expect(0, "0x12345678\n", "", SLOT " bar0 0x4.l", ct_dir);
 	ct_expect(2, "",
-		  "aperture: name a function with -s SLOT or -d VENDOR:DEVICE "
+		  "aperture: name a function with -s SLOT or -d ID "
 		  "(aperture -h for usage)\n", "-m %s bar0 0x0", ct_dir);
 	ct_expect(2, "",
-		  "aperture: -s and -d both name a function: give one "
-		  "(aperture -h for usage)\n",
-		  "-m %s -s 00:04.0 -d 1234:11e8 bar0 0x0", ct_dir);
-	ct_expect(2, "",
-		  "aperture: -s '1234:11e8': a slot is bb:dd.f or dddd:bb:dd.f "
-		  "(aperture -h for usage)\n",
+		  "aperture: -s 1234:11e8: Invalid bus number (lspci's syntax: "
+		  "-s [[[[DOMAIN]:]BUS]:][DEV][.[FUNC]], -d "
+		  "[VENDOR]:[DEVICE][:CLASS]) (aperture -h for usage)\n",
 		  "-m %s -s 1234:11e8 bar0 0x0", ct_dir);
 	ct_expect(2, "",
-		  "aperture: -s '0:4.0': a slot is bb:dd.f or dddd:bb:dd.f "
-		  "(aperture -h for usage)\n",
-		  "-m %s -s 0:4.0 bar0 0x0", ct_dir);
+		  "aperture: -s 00:04.0 -d 00:04.0: Invalid device ID (lspci's "
+		  "syntax: -s [[[[DOMAIN]:]BUS]:][DEV][.[FUNC]], -d "
+		  "[VENDOR]:[DEVICE][:CLASS]) (aperture -h for usage)\n",
+		  "-m %s -s 00:04.0 -d 00:04.0 bar0 0x0", ct_dir);
 	ct_expect(2, "",
-		  "aperture: -d '00:04.0': give VENDOR:DEVICE in hex "
-		  "(1234:11e8) (aperture -h for usage)\n",
-		  "-m %s -d 00:04.0 bar0 0x0", ct_dir);
+		  "aperture: timeout '2': give it with its unit: 500ms, 2s or "
+		  "1.5s (aperture -h for usage)\n",
+		  "wait -m %s -s 00:04.0 -t 2 bar0 0x20=0:1", ct_dir);
 	ct_expect(2, "",
-		  "aperture: timeout '2m': give it as 2s, 500ms or 1.5s "
-		  "(aperture -h for usage)\n",
+		  "aperture: unknown option -x (aperture -h for usage)\n",
+		  "-x -m %s -s 00:04.0 bar0 0", ct_dir);
+	ct_expect(2, "",
+		  "aperture: -s needs a value (aperture -h for usage)\n",
+		  "-m %s -s", ct_dir);
+	ct_expect(2, "",
+		  "aperture: -r: 'edu.STATUS.IRQ_ENABLE' is a field: raw output "
+		  "is for registers (read edu.STATUS) (aperture -h for usage)\n",
+		  "-r -m %s -s 00:04.0 edu.STATUS.IRQ_ENABLE", ct_dir);
+	ct_expect(2, "",
+		  "aperture: wait: 'edu.DMA_CMD.DIRECTION=EDU_TO_RAM': give the "
+		  "value as a number: the mount's register files show numbers, "
+		  "not value names (aperture -h for usage)\n",
+		  "wait -m %s -s 00:04.0 edu.DMA_CMD.DIRECTION=EDU_TO_RAM", ct_dir);
+	ct_expect(2, "",
+		  "aperture: timeout '2m': give it with its unit: 500ms, 2s or "
+		  "1.5s (aperture -h for usage)\n",
 		  "wait -m %s -s 00:04.0 -t 2m bar0 0x20=0:1", ct_dir);
+}
+END_TEST
+
+/* --version, and messages name the command as it was run, not its path. */
+START_TEST(cmd_version_and_name)
+{
+	char want[128], link[300], cmd[900], buf[256];
+	FILE *p;
+
+	snprintf(want, sizeof(want), "aperture (aperturefs) %s, libaperture "
+		 "%u.%u.%u\n", APERTUREFS_VERSION, APERTURE_LIB_VERSION >> 16,
+		 APERTURE_LIB_VERSION >> 8 & 0xff, APERTURE_LIB_VERSION & 0xff);
+	ct_expect(0, want, "", "--version");
+	/* getopt's own messages would say ".../build/deb12/aperture". */
+	ct_expect(2, "", "aperture: unknown option '--bogus' (aperture -h for "
+		  "usage)\n", "--bogus -s 4 bar0 0");
+	snprintf(link, sizeof(link), "%s/ap", ct_dir);
+	ck_assert_int_eq(symlink(ct_command(), link), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' -m %s -s 4 bar0 0x2 2>&1", link,
+		 ct_dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), p));
+	ck_assert_int_eq(WEXITSTATUS(pclose(p)), 2);
+	ck_assert_str_eq(buf, "ap: '0x2': offset 0x2 is not aligned to the "
+			 "width (4 bytes) (ap -h for usage)\n");
 }
 END_TEST
 
@@ -369,6 +502,9 @@ Suite *client_cmd_suite(void)
 	tc = tcase_create("command");
 	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
 	tcase_add_test(tc, cmd_reads);
+	tcase_add_test(tc, cmd_several_match);
+	tcase_add_test(tc, cmd_checked_before_done);
+	tcase_add_test(tc, cmd_version_and_name);
 	tcase_add_test(tc, cmd_writes_in_order);
 	tcase_add_test(tc, cmd_update);
 	tcase_add_test(tc, cmd_range_as_memtool);

@@ -89,6 +89,31 @@ START_TEST(cmd_on_fake_mount)
 }
 END_TEST
 
+/* A bad later word: nothing of the line reaches the BAR's backing file. */
+START_TEST(cmd_checks_all_words_first)
+{
+	unsigned char b[8];
+
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 bar0 0x100000.l: read: Numerical "
+		  "result out of range (ERANGE): bar0 is 0x100000 bytes\n",
+		  "-m %s -s 00:04.0 bar0 0x4=0xAB 0x100000", m.mnt);
+	ct_expect(1, "",
+		  "aperture: 0000:00:05.0 bar1 0x0.l: read: No such file or "
+		  "directory (ENOENT): the function has no bar1\n",
+		  "-m %s -s 5 bar2 0x8.q=0x1122334455667788 bar1 0", m.mnt);
+	img_bytes("edu.img", 0, b, 8);
+	ck_assert_mem_eq(b, "\xed\0\0\x01\0\0\0\0", 8);
+	img_bytes("ivshmem.img", 8, b, 8);
+	ck_assert_mem_eq(b, "\0\0\0\0\0\0\0\0", 8);
+	/* The same line, fixed, does it all. */
+	ct_expect(0, "0x00000000\n0x000000ab\n", "",
+		  "-m %s -s 00:04.0 bar0 0x4=0xAB 0xffffc 0x4", m.mnt);
+	img_bytes("edu.img", 4, b, 1);
+	ck_assert_uint_eq(b[0], 0xab);
+}
+END_TEST
+
 START_TEST(lib_on_fake_mount)
 {
 	struct aperture *ap;
@@ -166,6 +191,7 @@ Suite *client_fake_suite(void)
 
 	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
 	tcase_add_test(tc, cmd_on_fake_mount);
+	tcase_add_test(tc, cmd_checks_all_words_first);
 	tcase_add_test(tc, lib_on_fake_mount);
 	tcase_add_test(tc, example_identity_on_fake);
 	tcase_set_timeout(tc, 30);

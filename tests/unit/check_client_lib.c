@@ -46,11 +46,20 @@ START_TEST(open_by_slot_and_id)
 		{ "1234:11e8-2", CT_EDU2, 0 },
 		{ "1234:11e8-3", NULL, -ENOENT },
 		{ "10000:01:00.0", NULL, -ENOENT },
-		{ "100000:01:00.0", NULL, -EINVAL },
+		{ "100000:01:00.0", NULL, -ENOENT },	/* libpci takes it */
 		{ "00:09.0", NULL, -ENOENT },
 		{ "8086:1234", NULL, -ENOENT },
 		{ "00:04", NULL, -EINVAL },
-		{ "0:4.0", NULL, -EINVAL },
+		/* lspci's syntax, through libpci's filter. */
+		{ "0:4.0", CT_EDU, 0 },
+		{ "04.0", CT_EDU, 0 },
+		{ "-s 00:04", CT_EDU, 0 },
+		{ "-s 00:07", CT_EDU2, 0 },
+		{ "-d 1234:11e8", NULL, -ENOTUNIQ },
+		{ "-d 1234:", NULL, -ENOTUNIQ },
+		{ "-s 00:", NULL, -ENOTUNIQ },
+		{ "-d 8086:", NULL, -ENOENT },
+		{ "-s 1234:11e8", NULL, -EINVAL },
 		{ "00:20.0", NULL, -EINVAL },
 		{ "00:04.8", NULL, -EINVAL },
 		{ "1234:11e8-0", NULL, -EINVAL },
@@ -69,6 +78,54 @@ START_TEST(open_by_slot_and_id)
 		aperture_close(a);
 	}
 	ck_assert_str_eq(aperture_mount(ap), ct_dir);
+}
+END_TEST
+
+START_TEST(match_as_lspci)
+{
+	char slots[4][APERTURE_SLOT_MAX];
+	const char *why = NULL;
+
+	ck_assert_int_eq(aperture_match(ct_dir, "00:", "1234:", slots, 4,
+					NULL), 2);
+	ck_assert_str_eq(slots[0], CT_EDU);
+	ck_assert_str_eq(slots[1], CT_EDU2);
+	ck_assert_int_eq(aperture_match(ct_dir, NULL, "::00ff", slots, 1,
+					NULL), 2);
+	ck_assert_str_eq(slots[0], CT_EDU);
+	ck_assert_int_eq(aperture_match(ct_dir, "7", NULL, slots, 4, NULL), 1);
+	ck_assert_str_eq(slots[0], CT_EDU2);
+	ck_assert_int_eq(aperture_match(ct_dir, NULL, "1234:11e9", slots, 4,
+					NULL), 0);
+	ck_assert_int_eq(aperture_match(ct_dir, "00:20", NULL, slots, 4,
+					&why), -EINVAL);
+	ck_assert_str_eq(why, "Invalid slot number");
+	ck_assert_int_eq(aperture_match("/nonexistent", "4", NULL, slots, 4,
+					NULL), -ENOENT);
+}
+END_TEST
+
+START_TEST(versions)
+{
+	ck_assert_uint_eq(aperture_version(), APERTURE_LIB_VERSION);
+	ck_assert_uint_ge(APERTURE_LIB_VERSION, 0x000200);
+}
+END_TEST
+
+START_TEST(bar_and_reg_access_checks)
+{
+	char path[600];
+
+	ck_assert_int_eq(aperture_bar_access(ap, 0, R_OK | W_OK), 0);
+	ck_assert_int_eq(aperture_bar_access(ap, 1, R_OK), -ENOENT);
+	ck_assert_int_eq(aperture_bar_access(ap, 6, R_OK), -EINVAL);
+	/* No write bit for anyone: refused, even to root. */
+	snprintf(path, sizeof(path), "%s/%s/bar0", ct_dir, CT_EDU);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	ck_assert_int_eq(aperture_bar_access(ap, 0, W_OK), -EACCES);
+	ck_assert_int_eq(aperture_bar_access(ap, 0, R_OK), 0);
+	ck_assert_int_eq(aperture_reg_access(ap, "edu.IDENT", R_OK), -ENOENT);
+	ck_assert_int_eq(aperture_reg_access(ap, "edu", R_OK), -EINVAL);
 }
 END_TEST
 
@@ -358,6 +415,9 @@ Suite *client_lib_suite(void)
 	tc = tcase_create("naming");
 	tcase_add_checked_fixture(tc, lib_setup, lib_teardown);
 	tcase_add_test(tc, open_by_slot_and_id);
+	tcase_add_test(tc, match_as_lspci);
+	tcase_add_test(tc, versions);
+	tcase_add_test(tc, bar_and_reg_access_checks);
 	tcase_add_test(tc, bar_size_and_info);
 	suite_add_tcase(s, tc);
 

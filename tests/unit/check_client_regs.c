@@ -92,12 +92,63 @@ START_TEST(cmd_named_errors)
 		  "the mount (aperturefs -o regs=DIR)\n", EDU " edu.NOPE", m.mnt);
 	ct_expect(1, "",
 		  "aperture: 0000:00:04.0 edu.IDENT: write: Permission denied "
-		  "(EACCES)\n", EDU " edu.IDENT=1", m.mnt);
+		  "(EACCES): the register is read-only\n", EDU " edu.IDENT=1",
+		  m.mnt);
 	/* A dry run names what it would do and does nothing. */
 	ct_expect(0, "would write 0000:00:04.0 edu.STATUS.IRQ_ENABLE = 1\n"
 		  "would read 0000:00:04.0 edu.IDENT\n", "",
 		  "-n " EDU " edu.STATUS.IRQ_ENABLE=1 edu.IDENT", m.mnt);
 	ck_assert_uint_eq(edu32(0x20), 0);
+}
+END_TEST
+
+/*
+ * Every named word is checked before any is done, -n included, and a
+ * named value follows the command's one number rule.
+ */
+START_TEST(cmd_named_checked_first)
+{
+	ct_expect(0, "", "", EDU " edu.LIVENESS=0x11 bar0 0x8=0x22", m.mnt);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 edu.NOPE: write: No such file or "
+		  "directory (ENOENT): no such register in the descriptions of "
+		  "the mount (aperturefs -o regs=DIR)\n",
+		  EDU " edu.LIVENESS=5 edu.NOPE=1", m.mnt);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 edu.IDENT: write: Permission denied "
+		  "(EACCES): the register is read-only\n",
+		  EDU " bar0 0x8=5 edu.LIVENESS=5 edu.IDENT=1", m.mnt);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 edu.IRQ_ACK: read: Permission denied "
+		  "(EACCES): the register is write-only\n",
+		  EDU " edu.LIVENESS=5 edu.IRQ_ACK", m.mnt);
+	ct_expect(1, "",
+		  "aperture: 0000:00:04.0 edu.NOPE: write: No such file or "
+		  "directory (ENOENT): no such register in the descriptions of "
+		  "the mount (aperturefs -o regs=DIR)\n",
+		  "-n " EDU " edu.LIVENESS=5 edu.NOPE=1", m.mnt);
+	ct_expect(2, "",
+		  "aperture: 'edu.FACTORIAL=010': value '010': a leading 0 is "
+		  "not octal here: write 0x10 for hex or 10 for decimal "
+		  "(aperture -h for usage)\n",
+		  EDU " edu.LIVENESS=5 edu.FACTORIAL=010", m.mnt);
+	ck_assert_uint_eq(edu32(0x4), 0x11);
+	ck_assert_uint_eq(edu32(0x8), 0x22);
+	/* One rule: 10 is ten by name and by offset alike. */
+	ct_expect(0, "0x0000000a\n0x0000000a\n", "",
+		  EDU " edu.LIVENESS=10 bar0 0x8=10 0x4 0x8", m.mnt);
+	/* -r: a register's bytes in its width. */
+	ct_expect(0, "\x0a", "", "-r " EDU " bar0 0x4.b", m.mnt);
+	{
+		char *o, *e;
+
+		ck_assert_int_eq(ct_run(&o, &e, "-r " EDU " edu.LIVENESS "
+					"edu.IDENT", m.mnt), 0);
+		ck_assert_mem_eq(o, "\x0a\0\0\0\xed\0\0\x01", 8);
+		ck_assert_str_eq(e, "");
+		free(o);
+		free(e);
+	}
 }
 END_TEST
 
@@ -240,6 +291,7 @@ Suite *client_regs_suite(void)
 	tcase_add_checked_fixture(tc, regs_setup, regs_teardown);
 	tcase_add_test(tc, cmd_named);
 	tcase_add_test(tc, cmd_named_errors);
+	tcase_add_test(tc, cmd_named_checked_first);
 	tcase_add_test(tc, cmd_named_wait);
 	tcase_add_test(tc, cmd_dump_diff);
 	tcase_add_test(tc, lib_named_and_check_messages);

@@ -55,7 +55,9 @@ static inline void ct_func(const char *slot, off_t size)
 	snprintf(path, sizeof(path), "%s/%s/info", ct_dir, slot);
 	snprintf(info, sizeof(info),
 		 "slot: %s\nname: Unclassified device [00ff]: Device "
-		 "[1234:11e8] (rev 10)\nbar0.size: %lld\n"
+		 "[1234:11e8] (rev 10)\nvendor: Vendor [1234]\n"
+		 "device: Device [11e8]\nclass: Unclassified device [00ff]\n"
+		 "bar0.size: %lld\n"
 		 "bar0.mmap: no (a test tree: no passthrough)\n",
 		 slot, (long long)size);
 	ct_write(path, info, strlen(info), 0);

@@ -115,8 +115,8 @@ START_TEST(edu_errors)
 		  "directory (ENOENT): the function has no bar1\n",
 		  AP " " EDU " bar1 0x0.l 2>&1");
 	ap_expect(1,
-		  "aperture: no function 00:09.0 under /mnt/apertures: No such "
-		  "file or directory (ENOENT)\n",
+		  "aperture: no function under /mnt/apertures matches -s "
+		  "00:09.0\n",
 		  AP " -s 00:09.0 bar0 0x0.l 2>&1");
 	ap_expect(2,
 		  "aperture: '0x2.l': offset 0x2 is not aligned to the width "
