@@ -216,7 +216,9 @@ static int check_register(struct regs_ctx *c, const struct regs_block *b,
 			       "empty or has '.', '/' or a blank", r->name,
 			       b->name);
 
-	qsort(r->fields, r->n_fields, sizeof(*r->fields), cmp_field);
+	if (r->n_fields)		/* qsort(NULL, 0) is undefined */
+		qsort(r->fields, r->n_fields, sizeof(*r->fields),
+		      cmp_field);
 	for (i = 0; i < r->n_fields; i++) {
 		struct regs_field *f = &r->fields[i];
 		uint64_t fmask = f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
