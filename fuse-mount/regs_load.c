@@ -134,7 +134,8 @@ static int dev_index(struct ap_regs_dev *d)
 {
 	size_t n = 0, l = 0;
 
-	qsort(d->blks, d->n_blks, sizeof(*d->blks), blk_cmp);
+	if (d->n_blks)		/* never qsort(NULL, 0) */
+		qsort(d->blks, d->n_blks, sizeof(*d->blks), blk_cmp);
 	for (size_t k = 0; k < d->n_blks; k++) {
 		n++;
 		for (size_t j = 0; j < d->blks[k].b->n_regs; j++)

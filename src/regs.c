@@ -160,6 +160,15 @@ void regs_free(struct regs_desc *d)
 
 /* ---- checking and indexing --------------------------------------- */
 
+/* qsort() of an array that may be empty and NULL (qsort(NULL, 0) is
+ * undefined behaviour, and UBSAN says so). */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_field(const void *a, const void *b)
 {
 	const struct regs_field *x = a, *y = b;
@@ -210,9 +219,7 @@ static int check_register(struct regs_ctx *c, const struct regs_block *b,
 			       "empty or has '.', '/' or a blank", r->name,
 			       b->name);
 
-	if (r->n_fields)		/* qsort(NULL, 0) is undefined */
-		qsort(r->fields, r->n_fields, sizeof(*r->fields),
-		      cmp_field);
+	sort(r->fields, r->n_fields, sizeof(*r->fields), cmp_field);
 	for (i = 0; i < r->n_fields; i++) {
 		struct regs_field *f = &r->fields[i];
 		uint64_t fmask = f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
@@ -259,7 +266,7 @@ int regs_finish(struct regs_ctx *c)
 		if (!name_ok(b->name))
 			return FAIL_AT(c, b->line, "block name '%s' is empty or "
 				       "has '.', '/' or a blank", b->name);
-		qsort(b->regs, b->n_regs, sizeof(*b->regs), cmp_reg);
+		sort(b->regs, b->n_regs, sizeof(*b->regs), cmp_reg);
 		b->by_name = malloc((b->n_regs + 1) * sizeof(*b->by_name));
 		if (!b->by_name)
 			return regs_fail(c, NULL, "out of memory");
