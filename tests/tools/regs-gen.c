@@ -1,6 +1,7 @@
 /*
  * regs-gen.c - writes a hostile or large register description to stdout
- * (tests/tools/regs_gen.h says which), for tests/bench/regs-hostile.
+ * (tests/tools/regs_gen.h says which), for tests/bench/regs-bench and
+ * tests/bench/regs-mount.
  *
  *   regs-gen KIND N >FILE
  */

@@ -4,7 +4,8 @@
  * loads.  The files are made here (tests/tools/regs_gen.h), never
  * committed.  Each refusal is asserted as the user reads it
  * ("FILE:LINE: reason"); time and peak memory are printed as figures
- * (tests/bench/regs-hostile measures them with /usr/bin/time -v), not
+ * (tests/tools/regs-gen makes the same files for tests/bench/regs-bench
+ * and regs-mount under /usr/bin/time -v), not
  * asserted, but a file that is expanded or recursed into shows as a test
  * killed by its timeout or by the sanitizers.
  *
