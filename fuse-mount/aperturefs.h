@@ -67,6 +67,9 @@ struct ap_fs {
 	bool events_running;		/* @events was started */
 	int stop_pipe[2];		/* written to stop @events */
 	int kick_pipe[2];		/* written for a scan by @events */
+	bool kick_queued;		/* a scan is asked for and has not
+					 * started (__atomic): at most one
+					 * waits at a time */
 	struct ap_names told;		/* names the kernel last heard of
 					 * (or saw at mount), under
 					 * scan_lock: a scan tells it the
@@ -116,8 +119,14 @@ ssize_t ap_fs_info(struct ap_fs *fs, struct ap_entry *e, char **text);
  * With the session running, the kernel is told what came and went. */
 int ap_fs_rescan(struct ap_fs *fs);
 
-/* Ask the hot-plug thread for a scan (an access found ENODEV). */
+/* Ask the hot-plug thread for a scan; one already asked for and not
+ * started yet stands for this one. */
 void ap_fs_kick(struct ap_fs *fs);
+
+/* An access to @e found ENODEV: mark it gone and, the first time only,
+ * ask for a scan.  Later ENODEVs of a descriptor left open cost nothing:
+ * scans follow the machine's events, not the errors of its users. */
+void ap_fs_note_gone(struct ap_fs *fs, struct ap_entry *e);
 
 /* Start / stop the thread that follows hot-plug events (hotplug.c). */
 int ap_events_start(struct ap_fs *fs);

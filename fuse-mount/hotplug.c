@@ -8,7 +8,10 @@
  * as missing).  Nothing else scans: lookups and listings read the tree.
  *
  * An access that finds its function gone (ENODEV) kicks the thread too,
- * so the kernel hears of it even before the event.  Every scan is logged
+ * once per function (ap_fs_note_gone), so the kernel hears of it even
+ * before the event; kicks that come while one is queued are one scan.
+ * A descriptor read in a loop on a removed function never makes a scan
+ * of its own after the first.  Every scan is logged
  * at debug level with its running count, which the tests read to show
  * that lookups and listings do not scan.
  */
@@ -107,10 +110,18 @@ out_unlock:
 
 void ap_fs_kick(struct ap_fs *fs)
 {
-	if (fs->events_running && write(fs->kick_pipe[1], "", 1) < 0 &&
-	    errno != EAGAIN)
+	if (!fs->events_running ||
+	    __atomic_exchange_n(&fs->kick_queued, true, __ATOMIC_ACQ_REL))
+		return;
+	if (write(fs->kick_pipe[1], "", 1) < 0 && errno != EAGAIN)
 		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot wake the hot-plug "
 			 "thread: %s\n", strerror(errno));
+}
+
+void ap_fs_note_gone(struct ap_fs *fs, struct ap_entry *e)
+{
+	if (ap_tree_mark_gone(fs->tree, e))
+		ap_fs_kick(fs);
 }
 
 static void *ap_events_main(void *arg)
@@ -136,6 +147,9 @@ static void *ap_events_main(void *arg)
 		if (p[2].revents) {
 			while (read(fs->kick_pipe[0], drain, sizeof(drain)) > 0)
 				;
+			/* Kicks from now on ask for the next scan. */
+			__atomic_store_n(&fs->kick_queued, false,
+					 __ATOMIC_RELEASE);
 			ap_fs_rescan(fs);
 		}
 		if (p[0].revents && fs->be->ops->event(fs->be) > 0)

@@ -141,10 +141,8 @@ static int ap_open_bar(fuse_req_t req, struct ap_fs *fs, struct ap_file *f,
 			 "aperturefs: %s bar%d: the %s backend refused to "
 			 "open it: %s\n", e->func.slot, f->node.bar,
 			 fs->be->ops->name, strerror(-ret));
-		if (ret == -ENODEV) {
-			ap_tree_mark_gone(fs->tree, e);
-			ap_fs_kick(fs);
-		}
+		if (ret == -ENODEV)
+			ap_fs_note_gone(fs, e);
 		return ret;
 	}
 	f->fd = ret;
@@ -298,10 +296,8 @@ static char *ap_rbuf_get(size_t size)
 /* ENODEV from the backend: the function left; the listing follows. */
 static void ap_note_enodev(struct ap_fs *fs, struct ap_entry *e, ssize_t n)
 {
-	if (n == -ENODEV) {
-		ap_tree_mark_gone(fs->tree, e);
-		ap_fs_kick(fs);
-	}
+	if (n == -ENODEV)
+		ap_fs_note_gone(fs, e);
 }
 
 /*

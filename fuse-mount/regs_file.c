@@ -7,7 +7,10 @@
  * register's width (APERTURE_IO_WIDTH_8..64), so that a read or a write
  * is exactly one access of that width at the register's offset.  A read
  * at offset 0 reads the device; reads further on serve the same text (so
- * `cat` is one access).  A write is the whole value in one write():
+ * `cat` is one access).  Several threads may read and write one open
+ * file at once (FUSE hands each request to a worker): its text is made,
+ * replaced and copied out under the file's own lock.  A write is the
+ * whole value in one write():
  * parsed (regs_parse_value), then one access for a register, or a
  * read-modify-write of its register for a field; a value that does not
  * fit is EINVAL and nothing is written.  Writes to one register are
@@ -46,6 +49,7 @@ struct ap_regs_file {
 	struct ap_regs_node n;		/* what was opened */
 	int fd;				/* REG, FIELD: descriptor at the
 					 * register's width; else -1 */
+	pthread_mutex_t lock;		/* protects text and len */
 	char *text;			/* what the last read made */
 	size_t len;			/* its length */
 };
@@ -90,7 +94,7 @@ static int open_reg(struct ap_fs *fs, struct ap_entry *e,
 			 "backend refused to open it: %s\n", e->func.slot,
 			 b->bar, fs->be->ops->name, strerror(-ret));
 		if (ret == -ENODEV)
-			ap_tree_mark_gone(fs->tree, e);
+			ap_fs_note_gone(fs, e);
 		return ret;
 	}
 	return desc.fd;
@@ -120,7 +124,7 @@ static int access_reg(struct ap_fs *fs, struct ap_entry *e, int fd,
 		n = fs->be->ops->pread(fs->be, fd, &u, bytes, off);
 	}
 	if (n == -ENODEV)
-		ap_tree_mark_gone(fs->tree, e);
+		ap_fs_note_gone(fs, e);
 	if (n < 0)
 		return n;
 	if ((size_t)n != bytes)
@@ -139,7 +143,7 @@ static pthread_mutex_t *reg_lock(const struct ap_entry *e,
 	return &ap_regs_locks[(h >> 4) % AP_REGS_LOCKS];
 }
 
-/* The text of `registers` now. */
+/* The text of `registers` now (f->lock held). */
 static int make_listing(struct ap_fs *fs, struct ap_regs_file *f)
 {
 	const struct ap_regs_dev *dev = f->n.dev;
@@ -198,7 +202,8 @@ static int make_listing(struct ap_fs *fs, struct ap_regs_file *f)
 	return 0;
 }
 
-/* The text of a register or field file now: one read of the register. */
+/* The text of a register or field file now: one read of the register
+ * (f->lock held). */
 static int make_value(struct ap_fs *fs, struct ap_regs_file *f)
 {
 	char num[REGS_VALUE_LEN];
@@ -258,6 +263,7 @@ bool ap_regs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return true;
 	}
 	f->fd = -1;
+	pthread_mutex_init(&f->lock, NULL);
 	ret = ap_regs_node(fs, ino, &f->n);
 	if (!ret)
 		ret = check_open(fs, &f->n, fi->flags);
@@ -266,6 +272,7 @@ bool ap_regs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		ret = f->fd < 0 ? f->fd : 0;
 	}
 	if (ret) {
+		pthread_mutex_destroy(&f->lock);
 		free(f);
 		fuse_reply_err(req, -ret);
 		return true;
@@ -279,6 +286,7 @@ bool ap_regs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		ap_tree_release(fs->tree, f->n.entry);
 		if (f->fd >= 0)
 			close(f->fd);
+		pthread_mutex_destroy(&f->lock);
 		free(f);
 	}
 	return true;
@@ -289,20 +297,35 @@ bool ap_regs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct ap_regs_file *f = (struct ap_regs_file *)(uintptr_t)fi->fh;
 	struct ap_fs *fs = ap_fs_of(req);
+	char *part = NULL;
+	size_t len = 0;
 	int ret = 0;
 
 	if (!ap_regs_ino(ino))
 		return false;
+	/*
+	 * The part asked for is copied out under the lock and replied from
+	 * the copy: once the reply is in, the caller may close the file,
+	 * and its release free @f, before this thread goes on.
+	 */
+	pthread_mutex_lock(&f->lock);
 	if (off == 0 || !f->text)
 		ret = f->n.kind == AP_REGS_LIST ? make_listing(fs, f)
 						: make_value(fs, f);
+	if (!ret && (size_t)off < f->len) {
+		len = size < f->len - off ? size : f->len - off;
+		part = malloc(len);
+		if (part)
+			memcpy(part, f->text + off, len);
+		else
+			ret = -ENOMEM;
+	}
+	pthread_mutex_unlock(&f->lock);
 	if (ret)
 		fuse_reply_err(req, -ret);
-	else if ((size_t)off >= f->len)
-		fuse_reply_buf(req, NULL, 0);
 	else
-		fuse_reply_buf(req, f->text + off,
-			       size < f->len - off ? size : f->len - off);
+		fuse_reply_buf(req, part, len);
+	free(part);
 	return true;
 }
 
@@ -360,9 +383,11 @@ bool ap_regs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	else
 		ret = write_value(ap_fs_of(req), f, buf, size);
 	/* The next read at any offset reads the device again. */
+	pthread_mutex_lock(&f->lock);
 	free(f->text);
 	f->text = NULL;
 	f->len = 0;
+	pthread_mutex_unlock(&f->lock);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
@@ -381,6 +406,7 @@ bool ap_regs_release(fuse_req_t req, fuse_ino_t ino,
 		close(f->fd);
 	ap_tree_release(ap_fs_of(req)->tree, f->n.entry);
 	free(f->text);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 	fuse_reply_err(req, 0);
 	return true;

@@ -63,31 +63,42 @@ static int blk_cmp(const void *a, const void *b)
 	return strcmp(x->b->name, y->b->name);
 }
 
-static int list_cmp_idx(const struct ap_regs_dev *d, size_t i, size_t j)
-{
-	uint64_t a = d->lb[i]->base + d->lr[i]->offset;
-	uint64_t b = d->lb[j]->base + d->lr[j]->offset;
+/* One line of the listing while it is sorted. */
+struct list_item {
+	const struct regs_block *b;
+	const struct regs_register *r;
+};
 
-	if (d->lb[i]->bar != d->lb[j]->bar)
-		return d->lb[i]->bar - d->lb[j]->bar;
+static int list_cmp(const void *pa, const void *pb)
+{
+	const struct list_item *x = pa, *y = pb;
+	uint64_t a = x->b->base + x->r->offset;
+	uint64_t b = y->b->base + y->r->offset;
+
+	if (x->b->bar != y->b->bar)
+		return x->b->bar - y->b->bar;
 	if (a != b)
 		return a < b ? -1 : 1;
-	return strcmp(d->lr[i]->name, d->lr[j]->name);
+	return strcmp(x->r->name, y->r->name);
 }
 
-/* Insertion into listing order (blocks are already in offset order). */
-static void list_sort(struct ap_regs_dev *d)
+/* Listing order: BAR, address, name (a sort in n log n: a description of
+ * 200,000 registers took 50 s to sort by insertion). */
+static int list_sort(struct ap_regs_dev *d)
 {
-	for (size_t i = 1; i < d->n_list; i++)
-		for (size_t j = i; j > 0 && list_cmp_idx(d, j - 1, j) > 0; j--) {
-			const struct regs_block *tb = d->lb[j];
-			const struct regs_register *tr = d->lr[j];
+	struct list_item *v = calloc(d->n_list + 1, sizeof(*v));
 
-			d->lb[j] = d->lb[j - 1];
-			d->lr[j] = d->lr[j - 1];
-			d->lb[j - 1] = tb;
-			d->lr[j - 1] = tr;
-		}
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_list; i++)
+		v[i] = (struct list_item){ d->lb[i], d->lr[i] };
+	qsort(v, d->n_list, sizeof(*v), list_cmp);
+	for (size_t i = 0; i < d->n_list; i++) {
+		d->lb[i] = v[i].b;
+		d->lr[i] = v[i].r;
+	}
+	free(v);
+	return 0;
 }
 
 /* Adds @desc's blocks to @d (a block name seen already is skipped). */
@@ -123,7 +134,8 @@ static int dev_index(struct ap_regs_dev *d)
 {
 	size_t n = 0, l = 0;
 
-	qsort(d->blks, d->n_blks, sizeof(*d->blks), blk_cmp);
+	if (d->n_blks)		/* never qsort(NULL, 0) */
+		qsort(d->blks, d->n_blks, sizeof(*d->blks), blk_cmp);
 	for (size_t k = 0; k < d->n_blks; k++) {
 		n++;
 		for (size_t j = 0; j < d->blks[k].b->n_regs; j++)
@@ -159,8 +171,7 @@ static int dev_index(struct ap_regs_dev *d)
 			d->lr[d->n_list++] = r;
 		}
 	}
-	list_sort(d);
-	return 0;
+	return list_sort(d);
 }
 
 struct ap_regs_dev *ap_regs_find_dev(uint16_t vendor, uint16_t device)

@@ -330,8 +330,9 @@ uint64_t ap_tree_entry_ino(unsigned int index);
 void ap_tree_hold(struct ap_tree *t, struct ap_entry *e);
 void ap_tree_release(struct ap_tree *t, struct ap_entry *e);
 
-/* @e's function is gone (seen by an access): it leaves the listings. */
-void ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e);
+/* @e's function is gone (seen by an access): it leaves the listings.
+ * True if this call marked it, false if it was gone already. */
+bool ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e);
 
 /* Entries allocated now (live and gone-but-held), for tests and logs. */
 size_t ap_tree_entries(struct ap_tree *t);

@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * regs.c - the register description model: loading a file into it (the
- * format is chosen by the root element), building, checking and indexing
- * it, and freeing it.  Lookups are in regs_lookup.c.
- *
- * libxml2 is told never to print (XML_PARSE_NOERROR | NOWARNING) and never
- * to fetch anything (NONET); its own error, with its line, is turned into
- * the regs_error the caller sees.
+ * regs.c - the register description model: building, checking and
+ * indexing it, and freeing it.  Reading a file into it is in
+ * regs_read.c, lookups are in regs_lookup.c.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libxml/parser.h>
 
 #include "regs_internal.h"
 
@@ -30,8 +24,8 @@ static void set_error(struct regs_error *err, const char *file, int line,
 	vsnprintf(err->problem, sizeof(err->problem), fmt, ap);
 }
 
-static void error_at(struct regs_error *err, const char *file, int line,
-		     const char *fmt, ...)
+void regs_error_at(struct regs_error *err, const char *file, int line,
+		   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -166,6 +160,15 @@ void regs_free(struct regs_desc *d)
 
 /* ---- checking and indexing --------------------------------------- */
 
+/* qsort() of an array that may be empty and NULL (qsort(NULL, 0) is
+ * undefined behaviour, and UBSAN says so). */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_field(const void *a, const void *b)
 {
 	const struct regs_field *x = a, *y = b;
@@ -198,7 +201,7 @@ static int cmp_block_name(const void *a, const void *b)
 
 /* A description's error at @line of the file being finished. */
 #define FAIL_AT(c, line, ...)						\
-	(error_at((c)->err, (c)->d->file, (line), __VA_ARGS__), -EINVAL)
+	(regs_error_at((c)->err, (c)->d->file, (line), __VA_ARGS__), -EINVAL)
 
 /* A name becomes a file name, and '.' separates a register's fields. */
 static bool name_ok(const char *s)
@@ -216,7 +219,7 @@ static int check_register(struct regs_ctx *c, const struct regs_block *b,
 			       "empty or has '.', '/' or a blank", r->name,
 			       b->name);
 
-	qsort(r->fields, r->n_fields, sizeof(*r->fields), cmp_field);
+	sort(r->fields, r->n_fields, sizeof(*r->fields), cmp_field);
 	for (i = 0; i < r->n_fields; i++) {
 		struct regs_field *f = &r->fields[i];
 		uint64_t fmask = f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
@@ -263,7 +266,7 @@ int regs_finish(struct regs_ctx *c)
 		if (!name_ok(b->name))
 			return FAIL_AT(c, b->line, "block name '%s' is empty or "
 				       "has '.', '/' or a blank", b->name);
-		qsort(b->regs, b->n_regs, sizeof(*b->regs), cmp_reg);
+		sort(b->regs, b->n_regs, sizeof(*b->regs), cmp_reg);
 		b->by_name = malloc((b->n_regs + 1) * sizeof(*b->by_name));
 		if (!b->by_name)
 			return regs_fail(c, NULL, "out of memory");
@@ -296,117 +299,4 @@ int regs_finish(struct regs_ctx *c)
 				       d->by_name[i]->name,
 				       d->by_name[i - 1]->line);
 	return 0;
-}
-
-/* ---- loading ----------------------------------------------------- */
-
-static int parse_doc(xmlDoc *doc, const char *name, struct regs_desc **out,
-		     struct regs_error *err)
-{
-	struct regs_ctx c = { .err = err, .doc = doc };
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	int ret;
-
-	c.d = calloc(1, sizeof(*c.d));
-	if (!c.d || !(c.d->file = strdup(name))) {
-		free(c.d);
-		error_at(err, name, 0, "out of memory");
-		return -ENOMEM;
-	}
-	if (regs_is(root, "device")) {
-		c.d->format = REGS_FORMAT_SVD;
-		ret = regs_parse_svd(&c, root);
-	} else if (regs_is(root, "component") && root->ns && root->ns->href &&
-		   (strstr((const char *)root->ns->href, "/IPXACT/1685-") ||
-		    strstr((const char *)root->ns->href, "/SPIRIT/"))) {
-		c.d->format = REGS_FORMAT_IPXACT;
-		c.ns = (const char *)root->ns->href;
-		ret = regs_parse_ipxact(&c, root);
-	} else {
-		ret = regs_fail(&c, root, "not a register description: the "
-				"root element is <%s>, not an SVD <device> or "
-				"an IP-XACT <component>",
-				root ? (const char *)root->name : "");
-	}
-	if (!ret)
-		ret = regs_finish(&c);
-	if (ret) {
-		regs_free(c.d);
-		return ret;
-	}
-	*out = c.d;
-	return 0;
-}
-
-/* The XML parser's own complaint, its line and message. */
-static int xml_error(xmlParserCtxt *ctxt, const char *name,
-		     struct regs_error *err)
-{
-	const xmlError *e = xmlCtxtGetLastError(ctxt);
-	char msg[200];
-	size_t n;
-
-	snprintf(msg, sizeof(msg), "%s",
-		 e && e->message ? e->message : "not well-formed XML");
-	n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	error_at(err, name, e ? e->line : 0, "XML: %s", msg);
-	return -EINVAL;
-}
-
-/* BIG_LINES: without it, lines past 65535 are all reported as 65535. */
-#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | \
-		     XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS | \
-		     XML_PARSE_BIG_LINES)
-
-static int load(const char *buf, size_t len, const char *path,
-		const char *name, struct regs_desc **out,
-		struct regs_error *err)
-{
-	xmlParserCtxt *ctxt;
-	xmlDoc *doc;
-	int ret;
-
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		error_at(err, name, 0, "out of memory");
-		return -ENOMEM;
-	}
-	if (path)
-		doc = xmlCtxtReadFile(ctxt, path, NULL, XML_OPTIONS);
-	else
-		doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL,
-					XML_OPTIONS);
-	if (!doc) {
-		ret = xml_error(ctxt, name, err);
-		goto out_free_ctxt;
-	}
-	ret = parse_doc(doc, name, out, err);
-	xmlFreeDoc(doc);
-out_free_ctxt:
-	xmlFreeParserCtxt(ctxt);
-	return ret;
-}
-
-int regs_load_file(const char *path, struct regs_desc **out,
-		   struct regs_error *err)
-{
-	FILE *f = fopen(path, "r");
-	int ret;
-
-	/* libxml2 reports a missing file as XML; say it as open(2) does. */
-	if (!f) {
-		ret = -errno;
-		error_at(err, path, 0, "%s", strerror(-ret));
-		return ret;
-	}
-	fclose(f);
-	return load(NULL, 0, path, path, out, err);
-}
-
-int regs_load_memory(const char *buf, size_t len, const char *name,
-		     struct regs_desc **out, struct regs_error *err)
-{
-	return load(buf, len, NULL, name, out, err);
 }

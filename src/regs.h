@@ -129,11 +129,15 @@ struct regs_error {
 /* Loading                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The largest description loaded (64 MiB); larger ones are -EFBIG. */
+#define REGS_FILE_MAX	(64u << 20)
+
 /*
  * Parses the description in @path; the format is recognised by its root
- * element.  Returns 0 and *@out, or -EINVAL (does not parse, @err says
- * where and why), -ENOENT and other errnos of open(2) and read(2), or
- * -ENOMEM.  @err may be NULL.
+ * element.  Returns 0 and *@out, or -EINVAL (does not parse, or declares
+ * an XML entity, which is never expanded: @err says where and why),
+ * -EFBIG (more than REGS_FILE_MAX bytes), -ENOENT and other errnos of
+ * open(2) and read(2), or -ENOMEM.  @err may be NULL.
  */
 int regs_load_file(const char *path, struct regs_desc **out,
 		   struct regs_error *err);

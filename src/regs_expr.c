@@ -10,13 +10,19 @@
  * name parameters ("'h40", "DATA_BYTES*7", "('h0) / $pow(2,24) % $pow(2,8)").
  * A recursive-descent evaluator with SystemVerilog's precedence computes
  * them in 64-bit unsigned arithmetic; parameters are looked up through a
- * callback (which may evaluate further expressions).
+ * callback (which may evaluate further expressions).  The text comes from
+ * strangers: nesting (parentheses, prefix operators, "**" and "?:"
+ * chains) is limited to EXPR_DEPTH_MAX, and powers take log2 steps.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
 #include "regs_internal.h"
+
+/* Nesting an expression may have: far more than a person writes, far
+ * less than a thread's stack holds (each level is a dozen frames). */
+#define EXPR_DEPTH_MAX	256
 
 /* k, M, G, T multipliers of scaledNonNegativeInteger (1024-based). */
 static int scale(const char *s, uint64_t *v)
@@ -82,6 +88,7 @@ struct expr {
 	regs_param_fn param;		/* parameter lookup */
 	void *arg;			/* its argument */
 	const char *why;		/* first problem, NULL if none */
+	int depth;			/* nesting now */
 };
 
 static uint64_t cond(struct expr *e);
@@ -114,6 +121,23 @@ static uint64_t fail(struct expr *e, const char *why)
 	if (!e->why)
 		e->why = why;
 	return 0;
+}
+
+/* One level deeper: false (and the expression fails) past the limit;
+ * every true is paired with a leave(). */
+static bool enter(struct expr *e)
+{
+	if (e->depth >= EXPR_DEPTH_MAX) {
+		fail(e, "nested too deeply (more than 256 levels)");
+		return false;
+	}
+	e->depth++;
+	return true;
+}
+
+static void leave(struct expr *e)
+{
+	e->depth--;
 }
 
 static int digit(char ch, int base)
@@ -193,12 +217,14 @@ static uint64_t number(struct expr *e)
 	return v;
 }
 
+/* b ** x modulo 2^64, by squaring: 64 steps at most. */
 static uint64_t ipow(uint64_t b, uint64_t x)
 {
 	uint64_t r = 1;
 
-	while (x--)
-		r *= b;
+	for (; x; x >>= 1, b *= b)
+		if (x & 1)
+			r *= b;
 	return r;
 }
 
@@ -263,23 +289,33 @@ static uint64_t primary(struct expr *e)
 
 static uint64_t unary(struct expr *e)
 {
-	if (eat(e, "-"))
-		return -unary(e);
-	if (eat(e, "+"))
-		return unary(e);
-	if (eat(e, "~"))
-		return ~unary(e);
-	if (eat(e, "!"))
-		return !unary(e);
-	return primary(e);
+	uint64_t v;
+	char op;
+
+	skip(e);
+	op = *e->p;
+	if (!op || !strchr("-+~!", op) || !eat(e, (char[2]){ op, 0 }))
+		return primary(e);
+	if (!enter(e))
+		return 0;
+	v = unary(e);
+	leave(e);
+	switch (op) {
+	case '-': return -v;
+	case '~': return ~v;
+	case '!': return !v;
+	}
+	return v;
 }
 
 static uint64_t power(struct expr *e)
 {
 	uint64_t v = unary(e);
 
-	if (eat(e, "**"))
-		return ipow(v, power(e));
+	if (eat(e, "**") && enter(e)) {
+		v = ipow(v, power(e));
+		leave(e);
+	}
 	return v;
 }
 
@@ -346,15 +382,20 @@ again:
 
 static uint64_t cond(struct expr *e)
 {
-	uint64_t c = binary(e, L_TOP), a, b;
+	uint64_t c, a, b;
 
-	if (!eat(e, "?"))
-		return c;
-	a = cond(e);
-	if (!eat(e, ":"))
-		return fail(e, "':' expected");
-	b = cond(e);
-	return c ? a : b;
+	if (e->why || !enter(e))
+		return 0;
+	c = binary(e, L_TOP);
+	if (eat(e, "?")) {
+		a = cond(e);
+		if (!eat(e, ":"))
+			a = fail(e, "':' expected");
+		b = cond(e);
+		c = c ? a : b;
+	}
+	leave(e);
+	return c;
 }
 
 int regs_expr_eval(const char *s, regs_param_fn param, void *arg,

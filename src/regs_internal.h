@@ -24,7 +24,30 @@ struct regs_ctx {
 	unsigned int aub;		/* IP-XACT: addressUnitBits of the map */
 	const xmlNode *params;		/* IP-XACT: first parameter lookup scope */
 	int depth;			/* IP-XACT: expression recursion depth */
+	struct regs_params *params_index; /* IP-XACT: parameters by key,
+					 * made at the first lookup */
 };
+
+/* --- IP-XACT parameters (regs_param.c) ---------------------------- */
+
+/* One parameter and, once evaluated, its value. */
+struct regs_param {
+	const xmlNode *node;		/* its element */
+	enum { REGS_PARAM_NEW, REGS_PARAM_BUSY, REGS_PARAM_DONE } state;
+	int ret;			/* DONE: 0, or what failed (-errno) */
+	uint64_t value;			/* DONE and ret 0: the value */
+};
+
+/* The parameter whose parameterId or <name> is @name (@len bytes); NULL
+ * and *@err -ENOENT if none, -ENOMEM. */
+struct regs_param *regs_param_find(struct regs_ctx *c, const char *name,
+				   size_t len, int *err);
+
+void regs_params_free(struct regs_params *p);
+
+/* Records "problem at @line of @file" in @err (which may be NULL). */
+void regs_error_at(struct regs_error *err, const char *file, int line,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Records "problem at @n's line" in the context; returns -EINVAL. */
 int regs_fail(struct regs_ctx *c, const xmlNode *n, const char *fmt, ...)

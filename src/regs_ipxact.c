@@ -35,49 +35,38 @@
 
 static int eval(struct regs_ctx *c, const xmlNode *n, uint64_t *v);
 
-/* Depth-first: the <parameter> whose parameterId or <name> is @name. */
-static const xmlNode *find_param(const xmlNode *scope, const char *name,
-				 size_t len)
-{
-	const xmlNode *k, *r;
-
-	for (k = scope->children; k; k = k->next) {
-		if (k->type != XML_ELEMENT_NODE)
-			continue;
-		if (regs_is(k, "parameter") || regs_is(k, "moduleParameter")) {
-			char *id = regs_attr(k, "parameterId");
-			char *nm = regs_child_text(k, "name");
-			bool hit = (id && strlen(id) == len &&
-				    !strncmp(id, name, len)) ||
-				   (nm && strlen(nm) == len &&
-				    !strncmp(nm, name, len));
-
-			free(id);
-			free(nm);
-			if (hit)
-				return k;
-			continue;
-		}
-		r = find_param(k, name, len);
-		if (r)
-			return r;
-	}
-	return NULL;
-}
-
+/* A parameter's value, computed once (regs_param.c keeps it). */
 static int param(void *arg, const char *name, size_t len, uint64_t *v)
 {
 	struct regs_ctx *c = arg;
-	const xmlNode *p = find_param(xmlDocGetRootElement(c->doc), name, len);
+	struct regs_param *p;
+	const xmlNode *value;
 	int ret;
 
-	if (!p || !regs_child(p, "value"))
+	p = regs_param_find(c, name, len, &ret);
+	if (!p)
+		return ret;
+	switch (p->state) {
+	case REGS_PARAM_DONE:
+		*v = p->value;
+		return p->ret;
+	case REGS_PARAM_BUSY:		/* it names itself */
+		return -ELOOP;
+	case REGS_PARAM_NEW:
+		break;
+	}
+	value = regs_child(p->node, "value");
+	if (!value)
 		return -ENOENT;
 	if (c->depth >= DEPTH_MAX)
 		return -ELOOP;
+	p->state = REGS_PARAM_BUSY;
 	c->depth++;
-	ret = eval(c, regs_child(p, "value"), v);
+	ret = eval(c, value, &p->value);
 	c->depth--;
+	p->state = REGS_PARAM_DONE;
+	p->ret = ret;
+	*v = p->value;
 	return ret;
 }
 
@@ -91,8 +80,10 @@ static int eval(struct regs_ctx *c, const xmlNode *n, uint64_t *v)
 	if (!t)
 		return regs_fail(c, n, "out of memory");
 	ret = regs_expr_eval(t, param, c, v, &why);
+	/* A hostile expression may be megabytes long: its start will do. */
 	if (ret && c->depth == 0)
-		regs_fail(c, n, "<%s> '%s': %s", (const char *)n->name, t, why);
+		regs_fail(c, n, "<%s> '%.40s%s': %s", (const char *)n->name, t,
+			  strlen(t) > 40 ? "..." : "", why);
 	free(t);
 	return ret;
 }

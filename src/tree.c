@@ -511,12 +511,16 @@ int ap_tree_readlink(struct ap_tree *t, uint64_t ino, char *buf, size_t len)
 	return 0;
 }
 
-void ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e)
+bool ap_tree_mark_gone(struct ap_tree *t, struct ap_entry *e)
 {
+	bool marked = false;
+
 	pthread_mutex_lock(&t->lock);
 	if (!ap_entry_is_gone(e)) {
 		ap_entry_mark_gone(e);
 		ap_tree_name_ids(t);
+		marked = true;
 	}
 	pthread_mutex_unlock(&t->lock);
+	return marked;
 }

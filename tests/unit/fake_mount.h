@@ -227,6 +227,16 @@ static inline int fk_log_count(struct fk *m, const char *s)
 	return n;
 }
 
+/* Copy the daemon's log to stderr (a failing test shows why). */
+static inline void fk_show_log(struct fk *m)
+{
+	char *log = fk_slurp(m->log);
+
+	if (log)
+		fprintf(stderr, "--- %s:\n%s--- end of log\n", m->log, log);
+	free(log);
+}
+
 /* The daemon's open descriptors now, but pipes. */
 static inline int fk_fds(struct fk *m)
 {
