@@ -10,6 +10,9 @@
 
 #define MNT "/tmp/ap-kill"
 
+/* Bytes the copier has read so far, shared with the test. */
+static volatile unsigned long *copied;
+
 /*
  * Copy bar2 to /dev/null again and again (as `while cat bar2; do :; done`
  * would) until an open or read fails; report its errno.  Each round opens
@@ -22,6 +25,10 @@ static pid_t start_copier(int *result_fd)
 	int pipefd[2];
 	pid_t pid;
 
+	copied = mmap(NULL, sizeof(*copied), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(copied != MAP_FAILED);
+	*copied = 0;
 	ck_assert_int_eq(pipe(pipefd), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -37,8 +44,11 @@ static pid_t start_copier(int *result_fd)
 				err = errno;
 				break;
 			}
-			while (n > 0)
+			while (n > 0) {
 				n = read(fd, buf, sizeof(buf));
+				if (n > 0)
+					__sync_fetch_and_add(copied, n);
+			}
 			if (n < 0)
 				err = errno;
 			close(fd);
@@ -50,6 +60,26 @@ static pid_t start_copier(int *result_fd)
 	close(pipefd[1]);
 	*result_fd = pipefd[0];
 	return pid;
+}
+
+/*
+ * Wait (10 s at most) until the copy is under way: the copier has read
+ * more than the whole of bar2 once (1 MiB) and still runs.
+ */
+static void wait_copying(pid_t copier)
+{
+	double deadline = fs_now() + 10;
+	int status;
+
+	while (*copied <= 1 << 20) {
+		ck_assert_msg(waitpid(copier, &status, WNOHANG) == 0,
+			      "the copier ended before the kill, after %lu "
+			      "bytes", *copied);
+		ck_assert_msg(fs_now() < deadline, "only %lu bytes of "
+			      "bar2 copied in 10 s", *copied);
+		usleep(10000);
+	}
+	ck_assert_int_eq(waitpid(copier, &status, WNOHANG), 0);
 }
 
 START_TEST(sigkill_mid_copy)
@@ -64,7 +94,7 @@ START_TEST(sigkill_mid_copy)
 
 	fs_mount(&m, MNT, NULL);
 	copier = start_copier(&rfd);
-	usleep(500000);
+	wait_copying(copier);
 	ck_assert_int_eq(kill(m.pid, SIGKILL), 0);
 	waitpid(m.pid, &status, 0);
 	m.pid = 0;

@@ -274,6 +274,28 @@ START_TEST(mount_helper_and_fstab)
 }
 END_TEST
 
+/*
+ * Wait until aperture_io's reference count is 0 (nothing holds the
+ * module: rmmod can unload it), polling every 10 ms for up to @secs.
+ */
+static void module_free_within(int secs)
+{
+	double deadline = fs_now() + secs;
+	char *v;
+
+	for (;;) {
+		v = fs_slurp("/sys/module/aperture_io/refcnt", 64, NULL);
+		if (!strcmp(v, "0\n"))
+			break;
+		v[strcspn(v, "\n")] = 0;
+		ck_assert_msg(fs_now() < deadline, "aperture_io: refcnt %s "
+			      "%d s after the last unmount", v, secs);
+		free(v);
+		usleep(10000);
+	}
+	free(v);
+}
+
 /* Last: unmount everything, unload the module, check the message. */
 START_TEST(error_module_not_loaded)
 {
@@ -282,8 +304,12 @@ START_TEST(error_module_not_loaded)
 	int st;
 
 	ck_assert_msg(ko, "APERTURE_KO is not set (tests/vm/run sets it)");
-	out = fs_sh(&st, "umount " FS_MNT " 2>&1; sleep 0.5; "
-			 "rmmod aperture_io 2>&1");
+	out = fs_sh(&st, "umount " FS_MNT " 2>&1");
+	ck_assert_msg(st == 0, "umount " FS_MNT ": %s", out);
+	free(out);
+	/* The daemon exits and closes its descriptors: the module is free. */
+	module_free_within(10);
+	out = fs_sh(&st, "rmmod aperture_io 2>&1");
 	ck_assert_msg(st == 0, "rmmod: %s", out);
 	free(out);
 	mkdir("/tmp/ap-nomod", 0755);

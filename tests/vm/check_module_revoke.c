@@ -21,9 +21,11 @@
  * are ENODEV, and no page table entry is left (a read through
  * /proc/self/mem fails).  Afterwards the module unloads and the kernel
  * log is clean.  A fresh mapping of the live function must read its
- * identity (a read of nothing just after a hot-add must be right on a
- * re-read of the same mapping within a second: settled_read()).  Also: a
- * bare region claim on an open BAR revokes it.
+ * identity at its first touch: a read of something else (right on a
+ * re-read within a second, settled_read(), which lets the rounds go on)
+ * fails the test once the rounds end, naming the round, as does an
+ * insertion the kernel missed (rescanned to go on).  FIGURES counts both.
+ * Also: a bare region claim on an open BAR revokes it.
  */
 #include <check.h>
 #include <errno.h>
@@ -54,6 +56,8 @@ struct shared {
 	volatile int stop;	/* every device of a held slot is gone */
 	volatile unsigned long live_touches, dead_checks, long_reads;
 	volatile unsigned long unsettled;	/* see settled_read() */
+	volatile int unsettled_gen;	/* 1 + the gen of the first one */
+	volatile uint32_t unsettled_v;	/* what the first one read */
 	char why[WORKERS + 1][160];
 };
 
@@ -129,17 +133,23 @@ static const char *check_dead(struct slot *s)
  * table entry never changes without a zap (and a zap makes the next touch
  * SIGBUS), so the same mapping reading the identity a moment later shows
  * that the mapping was right and the device was not ready; such reads are
- * counted in FIGURES.  Returns true when the read was right after all, or
- * the function went meanwhile (SIGBUS: checked as a dead slot later),
- * false when it stays wrong for a second.
+ * counted (and the first one's round kept) for removal_rounds to fail on.
+ * Returns true when the read was right after all, or the function went
+ * meanwhile (SIGBUS: checked as a dead slot later), false when it stays
+ * wrong for a second.
  */
 static bool settled_read(struct slot *s, uint32_t *v)
 {
+	uint32_t first = *v;
+
 	for (int i = 0; i < 20; i++) {
 		usleep(50000);
 		if (!touch(s->map, v))
 			return true;
 		if (*v == 0x010000ed) {
+			if (__sync_bool_compare_and_swap(&sh->unsettled_gen,
+							 0, s->gen + 1))
+				sh->unsettled_v = first;
 			__sync_fetch_and_add(&sh->unsettled, 1);
 			return true;
 		}
@@ -271,6 +281,21 @@ static void long_reader(int id, const struct mu_dev *hot)
 	_exit(0);
 }
 
+/*
+ * The round in which a worker opened a function, from the removal count
+ * @gen it read before the open: the first @sysfs removals are the sysfs
+ * rounds' (one each), then one per QMP round.
+ */
+static void round_name(char *buf, size_t len, int gen, int sysfs)
+{
+	if (gen == 0)
+		snprintf(buf, len, "no round (before the first removal)");
+	else if (gen <= sysfs)
+		snprintf(buf, len, "sysfs round %d of %d", gen, sysfs);
+	else
+		snprintf(buf, len, "QMP round %d", gen - sysfs);
+}
+
 static int env_int(const char *name, int dflt)
 {
 	const char *s = getenv(name);
@@ -349,8 +374,8 @@ START_TEST(removal_rounds)
 	double t0, t_sysfs, t_qmp, deadline;
 	struct mu_dev hot;
 	pid_t pids[WORKERS + 1];
-	char path[160];
-	int i, status, err, missed = 0;
+	char path[160], first[64] = "";
+	int i, status, err, missed = 0, missed_round = -1;
 
 	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
 		      "no edu behind a root port: run with this suite's line "
@@ -410,11 +435,12 @@ START_TEST(removal_rounds)
 		ck_assert_int_eq(err, 0);
 		/*
 		 * Seen once on 6.1-686-pae: the function never appeared.  A
-		 * missed insertion (QEMU has the device) is a rescan away;
-		 * counted in FIGURES.
+		 * missed insertion (QEMU has the device) is a rescan away:
+		 * counted, and a failure once the rounds are over.
 		 */
 		if (hu_try_wait_sysfs(&hot, 1, 10)) {
-			missed++;
+			if (!missed++)
+				missed_round = i + 1;
 			ck_assert_int_eq(hu_qemu_has("hotedu", 0), 0);
 			ck_assert_int_eq(hu_write_file("/sys/bus/pci/rescan",
 						    "1"), 0);
@@ -445,6 +471,17 @@ START_TEST(removal_rounds)
 	       sysfs_rounds, t_sysfs, qmp_rounds + 1, t_qmp, missed,
 	       sh->live_touches, sh->dead_checks, sh->long_reads,
 	       sh->unsettled);
+	fflush(stdout);
+	if (sh->unsettled_gen)
+		round_name(first, sizeof(first), sh->unsettled_gen - 1,
+			   sysfs_rounds);
+	ck_assert_msg(!sh->unsettled, "settled reads: %lu fresh mappings of "
+		      "the live edu read something else first, right on a "
+		      "re-read (the first read %#x, by a mapping opened in "
+		      "%s)", sh->unsettled, sh->unsettled_v, first);
+	ck_assert_msg(!missed, "rescans: %d hot-adds the kernel missed until "
+		      "a rescan (the first in QMP round %d of %d)", missed,
+		      missed_round, qmp_rounds);
 	ck_assert_uint_gt(sh->live_touches, 0);
 	ck_assert_uint_gt(sh->dead_checks, 0);
 	/* The QMP removals went through ACPI (acpiphp), not pciehp. */

@@ -60,6 +60,15 @@ static inline const char *fs_daemon(void)
 	return path;
 }
 
+/* Seconds since an arbitrary start, for deadlines of waits that poll. */
+static inline double fs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Read a whole file (up to @max bytes) into a malloc'ed buffer. */
 static inline char *fs_slurp(const char *path, size_t max, size_t *len)
 {

@@ -11,7 +11,10 @@
  * with oops=panic), hang (blocks uninterruptibly for good), block (blocks
  * uninterruptibly for @secs seconds, long enough for the hung-task
  * detector when its timeout is set lower), spin (busy for @secs seconds
- * with preemption off: a soft lockup when watchdog_thresh is low), nomem
+ * with preemption off: a soft lockup when watchdog_thresh is low), stall
+ * (the same inside an RCU read-side critical section while a grace period
+ * waits: an RCU CPU stall report once rcupdate's rcu_cpu_stall_timeout,
+ * set low, has passed; @secs below the soft lockup's 20 s), nomem
  * (atomic allocations until one fails: "page allocation failure").
  *
  * Built beside aperture_io.ko by tests/vm/build; only ever loaded in test
@@ -23,12 +26,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
 static unsigned int secs = 8;
 module_param(secs, uint, 0644);
-MODULE_PARM_DESC(secs, "how long block and spin last, in seconds");
+MODULE_PARM_DESC(secs, "how long block, spin and stall last, in seconds");
 
 static int crash_nomem(void)
 {
@@ -53,6 +57,31 @@ static int crash_nomem(void)
 	return 0;
 }
 
+/*
+ * Spin @secs seconds in an RCU read-side critical section with preemption
+ * off, having started a grace period, which cannot end meanwhile: the
+ * stall detector reports this CPU.  The grace period before it ends first
+ * (synchronize_rcu()), so that the stalled one starts after the test
+ * lowered rcu_cpu_stall_timeout and keeps that timeout.  Not call_rcu():
+ * a lazy callback (CONFIG_RCU_LAZY) may start no grace period for 10 s.
+ */
+static void crash_stall(void)
+{
+	unsigned long end, gp;
+
+	synchronize_rcu();
+	end = jiffies + secs * HZ;
+	rcu_read_lock();
+	preempt_disable();
+	gp = start_poll_synchronize_rcu();
+	while (time_before(jiffies, end))
+		cpu_relax();
+	preempt_enable();
+	rcu_read_unlock();
+	cond_synchronize_rcu(gp);
+	pr_info("aperture_crash: the stalled grace period ended\n");
+}
+
 static int crash_do(const char *what)
 {
 	unsigned long end;
@@ -75,6 +104,8 @@ static int crash_do(const char *what)
 		while (time_before(jiffies, end))
 			cpu_relax();
 		preempt_enable();
+	} else if (sysfs_streq(what, "stall")) {
+		crash_stall();
 	} else if (sysfs_streq(what, "nomem")) {
 		return crash_nomem();
 	} else if (!sysfs_streq(what, "none")) {
@@ -93,7 +124,8 @@ static const struct kernel_param_ops crash_ops = {
 };
 
 module_param_cb(action, &crash_ops, NULL, 0200);
-MODULE_PARM_DESC(action, "warn, oops, hang, block, spin or nomem: done now");
+MODULE_PARM_DESC(action,
+		 "warn, oops, hang, block, spin, stall or nomem: done now");
 
 static int __init aperture_crash_init(void)
 {
