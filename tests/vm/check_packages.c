@@ -31,6 +31,7 @@
 #include <sys/utsname.h>
 
 #include "fs_util.h"
+#include "aperture/aperture.h"
 
 #define APT "DEBIAN_FRONTEND=noninteractive apt-get -q -y "
 /* The four packages, as apt and dpkg name them. */
@@ -402,12 +403,16 @@ END_TEST
  */
 START_TEST(make_install_uninstall)
 {
+	char built[128];
+
 	find_packages();
-	/* The daemon, the command and the library were built, and nothing
-	 * of the test suites. */
-	fs_expect("build/host/aperture.installable\nbuild/host/aperturefs\n"
-		  "build/host/lib/libaperture.so.0.1.0\n",
-		  "cat %s/make-install/built", pkgdir);
+	/* The daemon, the command and the library (named by its version,
+	 * APERTURE_LIB_VERSION) were built, and nothing of the test suites. */
+	snprintf(built, sizeof(built), "build/host/aperture.installable\n"
+		 "build/host/aperturefs\nbuild/host/lib/libaperture.so.%d.%d.%d\n",
+		 APERTURE_LIB_VERSION >> 16, (APERTURE_LIB_VERSION >> 8) & 0xff,
+		 APERTURE_LIB_VERSION & 0xff);
+	fs_expect(built, "cat %s/make-install/built", pkgdir);
 	/* The packages' files, but for Debian's own (changelog, copyright)
 	 * and with the man pages as installed, uncompressed. */
 	fs_expect("", "cd %s && for p in aperturefs_%s_*.deb "
