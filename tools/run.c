@@ -5,6 +5,7 @@
  * offset and width, and the errno (its text and its name).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ static int apc_fail(struct aperture *ap, const struct apc_access *a,
 			fprintf(err, ": the register is read-only");
 		else if (ret == -EACCES)
 			fprintf(err, ": the register is write-only");
-		else if (ret == -EINVAL && a->kind == APC_NAMED_WRITE &&
+		else if ((ret == -EINVAL || ret == -EPERM) &&
+			 a->kind == APC_NAMED_WRITE &&
 			 !aperture_info(ap, "regs.refused", why, sizeof(why)))
 			fprintf(err, ": %s", why);
 	} else if (ret == -ERANGE && !aperture_bar_size(ap, a->bar, &size)) {
@@ -65,7 +67,63 @@ static const char *apc_op(const struct apc_access *a, bool wait)
 	}
 }
 
-int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
+/*
+ * Ask the daemon, through regs/.check, whether named access @a would be
+ * done (aperturefs(8)); for a wait, its value as a number in a->val (a
+ * value name translated).  No device access.  A mount without .check (an
+ * older aperturefs) is left to the access itself, but for value names in
+ * waits, which only the daemon can translate.
+ */
+static int apc_ask(struct aperture *ap, struct apc_access *a, bool wait,
+		   FILE *err)
+{
+	char path[APERTURE_PATH_MAX + 64], req[256], ans[512];
+	const char *op = wait ? "wait" : a->kind == APC_NAMED_WRITE ? "write"
+								      : "read";
+	const char *p = ans;
+	ssize_t n;
+	int fd, ret, len;
+
+	snprintf(path, sizeof(path), "%s/%s/regs/.check", aperture_mount(ap),
+		 aperture_slot(ap));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !(wait && a->is_name))
+		return AP_EXIT_OK;
+	if (fd < 0) {
+		ret = -errno;
+		fprintf(err, "%s: %s %s: %s: %s: %s (%s)%s\n", apc_prog,
+			aperture_slot(ap), a->name, op, path, strerror(-ret),
+			aperture_errno_name(ret), ret == -ENOENT ?
+			": this aperturefs cannot translate value names: "
+			"wait for the number" : "");
+		return AP_EXIT_ACCESS;
+	}
+	if (a->kind == APC_NAMED_WRITE)
+		len = snprintf(req, sizeof(req), "%s %s=%s", op, a->name,
+			       a->text);
+	else
+		len = snprintf(req, sizeof(req), "%s %s", op, a->name);
+	ret = write(fd, req, len) == len ? 0 : -errno;
+	n = pread(fd, ans, sizeof(ans) - 1, 0);
+	close(fd);
+	ans[n > 0 ? n : 0] = 0;
+	ans[strcspn(ans, "\n")] = 0;
+	if (ret) {
+		fprintf(err, "%s: %s %s: %s: %s (%s): %s\n", apc_prog,
+			aperture_slot(ap), a->name, op, strerror(-ret),
+			aperture_errno_name(ret), ans);
+		return AP_EXIT_ACCESS;
+	}
+	if (wait && apc_number(&p, "", &a->val)) {
+		fprintf(err, "%s: %s %s: wait: the mount answered '%s' for "
+			"'%s'\n", apc_prog, aperture_slot(ap), a->name, ans,
+			a->text);
+		return AP_EXIT_ACCESS;
+	}
+	return AP_EXIT_OK;
+}
+
+int apc_check(struct aperture *ap, struct apc_access *a, bool wait,
 	      FILE *err)
 {
 	bool named = a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE;
@@ -77,6 +135,8 @@ int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
 
 	if (named) {
 		ret = aperture_reg_access(ap, a->name, mode);
+		if (!ret)
+			return apc_ask(ap, a, wait, err);
 	} else {
 		ret = aperture_bar_size(ap, a->bar, &size);
 		if (!ret && (a->off > size || len > size - a->off))
