@@ -25,6 +25,12 @@
  * enumerated values are translated so: a wait for MODE=BUSY compares the
  * number the field file shows.  A 64-bit register on a backend without
  * 8-byte access is found out only by the real open (EOPNOTSUPP).
+ *
+ * A mount with -o ro takes no write at all, so there the same request is
+ * the name of an extended attribute of regs/.check, after "user."
+ * (getfattr -n 'user.wait edu.STATUS.MODE=BUSY' regs/.check): its value
+ * is the answer of a success, and a refusal is the getxattr's errno
+ * (without the line saying why).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -181,4 +187,33 @@ int ap_regs_check(struct ap_fs *fs, const struct ap_regs_node *dir,
 	else if (asprintf(answer, "%s\n", msg) < 0)
 		*answer = NULL;
 	return *answer ? ret : -ENOMEM;
+}
+
+bool ap_regs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		      size_t size)
+{
+	struct ap_fs *fs = ap_fs_of(req);
+	struct ap_regs_node n;
+	char *answer = NULL;
+	size_t len;
+	int ret;
+
+	if (!ap_regs_ino(ino))
+		return false;
+	ret = ap_regs_node(fs, ino, &n);
+	if (!ret && (n.kind != AP_REGS_CHECK || strncmp(name, "user.", 5)))
+		ret = -ENODATA;
+	if (!ret)
+		ret = ap_regs_check(fs, &n, name + 5, strlen(name + 5), &answer);
+	len = answer ? strlen(answer) : 0;
+	if (!ret && size && size < len)
+		ret = -ERANGE;
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else if (!size)
+		fuse_reply_xattr(req, len);
+	else
+		fuse_reply_buf(req, answer, len);
+	free(answer);
+	return true;
 }

@@ -109,6 +109,8 @@ bool ap_regs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		   size_t size, off_t off, struct fuse_file_info *fi);
 bool ap_regs_release(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi);
+bool ap_regs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		      size_t size);
 
 /* The inode whose lookups a forget of @ino drops (its function's). */
 uint64_t ap_regs_forget_ino(uint64_t ino);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/xattr.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,55 @@ static const char *apc_op(const struct apc_access *a, bool wait)
 }
 
 /*
+ * One request to regs/.check at @path: the errno of the answer, the
+ * answer's line in @ans.  A read-only mount takes no write: there the
+ * request is an extended attribute's name, and a refusal has no line.
+ */
+static int apc_request(const char *path, const char *req, char *ans,
+		       size_t len)
+{
+	char xname[300];
+	ssize_t n;
+	int fd, ret;
+
+	*ans = 0;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EROFS) {
+		snprintf(xname, sizeof(xname), "user.%s", req);
+		n = getxattr(path, xname, ans, len - 1);
+		ret = n < 0 ? -errno : 0;
+	} else if (fd < 0) {
+		return -errno;
+	} else {
+		ret = write(fd, req, strlen(req)) == (ssize_t)strlen(req) ? 0
+									 : -errno;
+		n = pread(fd, ans, len - 1, 0);
+		close(fd);
+	}
+	ans[n > 0 ? n : 0] = 0;
+	ans[strcspn(ans, "\n")] = 0;
+	return ret;
+}
+
+/* Why the mount refused a request with @ret when it gave no line. */
+static const char *apc_refusal(int ret, bool wait)
+{
+	switch (ret) {
+	case -EPERM:
+		return wait ? "reading it has a side effect (readAction): a "
+			      "wait would consume what it waits for" :
+			      "the read-modify-write is not safe here";
+	case -EINVAL:
+		return "the value does not fit, or names no value of the field";
+	case -ENOENT:
+		return "this aperturefs has no regs/.check to translate value "
+		       "names: wait for the number";
+	default:
+		return "refused by the mount";
+	}
+}
+
+/*
  * Ask the daemon, through regs/.check, whether named access @a would be
  * done (aperturefs(8)); for a wait, its value as a number in a->val (a
  * value name translated).  No device access.  A mount without .check (an
@@ -81,37 +131,22 @@ static int apc_ask(struct aperture *ap, struct apc_access *a, bool wait,
 	const char *op = wait ? "wait" : a->kind == APC_NAMED_WRITE ? "write"
 								      : "read";
 	const char *p = ans;
-	ssize_t n;
-	int fd, ret, len;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s/regs/.check", aperture_mount(ap),
 		 aperture_slot(ap));
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && !(wait && a->is_name))
-		return AP_EXIT_OK;
-	if (fd < 0) {
-		ret = -errno;
-		fprintf(err, "%s: %s %s: %s: %s: %s (%s)%s\n", apc_prog,
-			aperture_slot(ap), a->name, op, path, strerror(-ret),
-			aperture_errno_name(ret), ret == -ENOENT ?
-			": this aperturefs cannot translate value names: "
-			"wait for the number" : "");
-		return AP_EXIT_ACCESS;
-	}
 	if (a->kind == APC_NAMED_WRITE)
-		len = snprintf(req, sizeof(req), "%s %s=%s", op, a->name,
-			       a->text);
+		snprintf(req, sizeof(req), "%s %s=%s", op, a->name, a->text);
 	else
-		len = snprintf(req, sizeof(req), "%s %s", op, a->name);
-	ret = write(fd, req, len) == len ? 0 : -errno;
-	n = pread(fd, ans, sizeof(ans) - 1, 0);
-	close(fd);
-	ans[n > 0 ? n : 0] = 0;
-	ans[strcspn(ans, "\n")] = 0;
+		snprintf(req, sizeof(req), "%s %s", op, a->name);
+	ret = apc_request(path, req, ans, sizeof(ans));
+	if (ret == -ENOENT && !*ans && !(wait && a->is_name))
+		return AP_EXIT_OK;
 	if (ret) {
 		fprintf(err, "%s: %s %s: %s: %s (%s): %s\n", apc_prog,
 			aperture_slot(ap), a->name, op, strerror(-ret),
-			aperture_errno_name(ret), ans);
+			aperture_errno_name(ret),
+			*ans ? ans : apc_refusal(ret, wait));
 		return AP_EXIT_ACCESS;
 	}
 	if (wait && apc_number(&p, "", &a->val)) {

@@ -6,10 +6,12 @@
  * a read side effect, or clear or set another field, is refused with
  * EPERM and a log line naming device, register and field; the daemon's
  * numbers follow the command's rule (a leading 0 refused); regs/.check
- * answers what a write, wait or read would do and touches nothing.  The
+ * answers what a write, wait or read would do and touches nothing (as
+ * attributes of it on a read-only mount).  The
  * model's side effects as parsed from SVD and IP-XACT come first.
  */
 #include <check.h>
+#include <sys/xattr.h>
 
 #include "regs.h"
 #include "side_effects.h"
@@ -318,6 +320,43 @@ START_TEST(check_file)
 }
 END_TEST
 
+/* -o ro takes no write: the same requests as names of attributes. */
+START_TEST(check_attr_ro)
+{
+	char path[PATH_MAX * 2], v[64];
+	ssize_t n;
+
+	se_mount(&m, "ro");
+	snprintf(path, sizeof(path), "%s", FK_PATH(&m, "0000:00:08.0/regs/.check"));
+	ck_assert_int_eq(open(path, O_RDWR), -1);
+	ck_assert_int_eq(errno, EROFS);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=BUSY", NULL, 0), 2);
+	n = getxattr(path, "user.wait blk.MODE.M=BUSY", v, sizeof(v));
+	ck_assert_int_eq(n, 2);
+	ck_assert_mem_eq(v, "2\n", 2);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=BUSY", v, 1), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.FIFO.COUNT=1", v,
+				  sizeof(v)), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(getxattr(path, "user.write blk.CTRL.EN=1", v,
+				  sizeof(v)), -1);
+	ck_assert_int_eq(errno, EROFS);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=4", v,
+				  sizeof(v)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* Nothing else has attributes (and the kernel keeps asking). */
+	ck_assert_int_eq(getxattr(FK_PATH(&m, "0000:00:08.0/regs/blk/CTRL"),
+				  "user.x", v, sizeof(v)), -1);
+	ck_assert_int_eq(errno, ENODATA);
+	ck_assert_int_eq(getxattr(FK_PATH(&m, "0000:00:08.0/bar0"), "user.x",
+				  v, sizeof(v)), -1);
+	ck_assert_int_eq(errno, ENODATA);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=IDLE", v,
+				  sizeof(v)), 2);
+}
+END_TEST
+
 Suite *regs_writes_suite(void);
 
 Suite *regs_writes_suite(void)
@@ -335,6 +374,7 @@ Suite *regs_writes_suite(void)
 	tcase_add_test(tc, read_side_effects_refused);
 	tcase_add_test(tc, number_rule);
 	tcase_add_test(tc, check_file);
+	tcase_add_test(tc, check_attr_ro);
 	suite_add_tcase(s, tc);
 	return s;
 }

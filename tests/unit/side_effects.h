@@ -14,7 +14,11 @@
 #include "fake_mount.h"
 
 #ifndef APERTURE_REGS_SRC
+#ifdef CLIENT_SRCDIR		/* the client suites' build (client.mk) */
+#define APERTURE_REGS_SRC CLIENT_SRCDIR "/regs"
+#else
 #define APERTURE_REGS_SRC "regs"
+#endif
 #endif
 
 static const char se_machine[] =
