@@ -204,7 +204,8 @@ bool ap_regs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (!ret && (n.kind != AP_REGS_CHECK || strncmp(name, "user.", 5)))
 		ret = -ENODATA;
 	if (!ret)
-		ret = ap_regs_check(fs, &n, name + 5, strlen(name + 5), &answer);
+		ret = ap_regs_check(fs, &n, name + 5, strlen(name + 5),
+				    &answer);
 	len = answer ? strlen(answer) : 0;
 	if (!ret && size && size < len)
 		ret = -ERANGE;

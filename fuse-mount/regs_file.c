@@ -243,7 +243,7 @@ static int check_open(struct ap_fs *fs, const struct ap_regs_node *n,
 	if (n->kind == AP_REGS_LIST)
 		return want & REGS_WRITE ? -EACCES : 0;
 	if (n->kind == AP_REGS_CHECK)
-		return 0;	/* the mode is the mount's; nothing is accessed */
+		return 0;	/* the mount's mode; nothing is accessed */
 	if (want & ~ap_regs_rights(n))
 		return -EACCES;
 	if ((want & REGS_WRITE) && fs->ro)

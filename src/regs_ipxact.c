@@ -318,7 +318,8 @@ static int add_field(struct regs_ctx *c, struct regs_register *r,
 			return regs_fail(c, mwv, "out of memory");
 		if (regs_parse_write_effect(t, &f->write_effect))
 			ret = regs_fail(c, mwv, "field %s: unknown "
-					"<modifiedWriteValue> '%s'", f->name, t);
+					"<modifiedWriteValue> '%s'", f->name,
+					t);
 		free(t);
 		if (ret)
 			return ret;

@@ -89,8 +89,8 @@ static int apc_request(const char *path, const char *req, char *ans,
 	} else if (fd < 0) {
 		return -errno;
 	} else {
-		ret = write(fd, req, strlen(req)) == (ssize_t)strlen(req) ? 0
-									 : -errno;
+		n = write(fd, req, strlen(req));
+		ret = n == (ssize_t)strlen(req) ? 0 : -errno;
 		n = pread(fd, ans, len - 1, 0);
 		close(fd);
 	}

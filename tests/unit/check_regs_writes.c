@@ -214,21 +214,23 @@ START_TEST(read_side_effects_refused)
 }
 END_TEST
 
+#define LIVENESS "0000:00:04.0/regs/edu/LIVENESS"
+
 /* The daemon reads numbers as the command does. */
 START_TEST(number_rule)
 {
 	se_mount(&m, NULL);
-	ck_assert_int_eq(put("0000:00:04.0/regs/edu/LIVENESS", "010\n"), EINVAL);
-	ck_assert_int_eq(put("0000:00:04.0/regs/edu/LIVENESS", "00"), EINVAL);
+	ck_assert_int_eq(put(LIVENESS, "010\n"), EINVAL);
+	ck_assert_int_eq(put(LIVENESS, "00"), EINVAL);
 	ck_assert_uint_eq(se_bar32(&m, "edu.bin", 4), 0);
 	ck_assert_int_eq(fk_log_count(&m, "regs/edu/LIVENESS: '010': a "
 		"leading 0 is not octal here: write 0x10 for hex or 10 for "
 		"decimal: nothing written\n"), 1);
-	ck_assert_int_eq(put("0000:00:04.0/regs/edu/LIVENESS", "0X10"), 0);
+	ck_assert_int_eq(put(LIVENESS, "0X10"), 0);
 	ck_assert_uint_eq(se_bar32(&m, "edu.bin", 4), 16);
-	ck_assert_int_eq(put("0000:00:04.0/regs/edu/LIVENESS", "10"), 0);
+	ck_assert_int_eq(put(LIVENESS, "10"), 0);
 	ck_assert_uint_eq(se_bar32(&m, "edu.bin", 4), 10);
-	ck_assert_int_eq(put("0000:00:04.0/regs/edu/LIVENESS", "0"), 0);
+	ck_assert_int_eq(put(LIVENESS, "0"), 0);
 	ck_assert_uint_eq(se_bar32(&m, "edu.bin", 4), 0);
 }
 END_TEST
@@ -314,7 +316,8 @@ START_TEST(check_file)
 			seen += !strcmp(de->d_name, ".check");
 		closedir(d);
 		ck_assert_int_eq(seen, 1);
-		ck_assert_int_eq(stat(FK_PATH(&m, "%s/regs/.check", s), &st), 0);
+		ck_assert_int_eq(stat(FK_PATH(&m, "%s/regs/.check", s), &st),
+				 0);
 		ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	}
 }
@@ -327,10 +330,12 @@ START_TEST(check_attr_ro)
 	ssize_t n;
 
 	se_mount(&m, "ro");
-	snprintf(path, sizeof(path), "%s", FK_PATH(&m, "0000:00:08.0/regs/.check"));
+	snprintf(path, sizeof(path), "%s",
+		 FK_PATH(&m, "0000:00:08.0/regs/.check"));
 	ck_assert_int_eq(open(path, O_RDWR), -1);
 	ck_assert_int_eq(errno, EROFS);
-	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=BUSY", NULL, 0), 2);
+	ck_assert_int_eq(getxattr(path, "user.wait blk.MODE.M=BUSY", NULL, 0),
+			 2);
 	n = getxattr(path, "user.wait blk.MODE.M=BUSY", v, sizeof(v));
 	ck_assert_int_eq(n, 2);
 	ck_assert_mem_eq(v, "2\n", 2);
