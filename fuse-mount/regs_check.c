@@ -117,8 +117,10 @@ static int check(struct ap_fs *fs, const struct ap_regs_node *dir,
 
 	while (end > req && (end[-1] == '\n' || end[-1] == ' '))
 		end--;
+	/* @req is @len bytes, not a string: never read past @end. */
 	for (*verb = 0; *verb < 3; (*verb)++)
-		if (!strncmp(req, verbs[*verb], strlen(verbs[*verb])))
+		if (strlen(verbs[*verb]) <= (size_t)(end - req) &&
+		    !memcmp(req, verbs[*verb], strlen(verbs[*verb])))
 			break;
 	name = *verb < 3 ? req + strlen(verbs[*verb]) : NULL;
 	eq = name ? memchr(name, '=', end - name) : NULL;

@@ -291,6 +291,13 @@ START_TEST(check_file)
 	ASK(s, "frob blk.FIFO", EINVAL, "'frob blk.FIFO': not a request "
 	    "(write|wait BLOCK.REGISTER[.FIELD]=VALUE, read "
 	    "BLOCK.REGISTER[.FIELD])\n");
+	ASK(s, "wa", EINVAL, "'wa': not a request (write|wait "
+	    "BLOCK.REGISTER[.FIELD]=VALUE, read BLOCK.REGISTER[.FIELD])\n");
+	ASK(s, "read \n", EINVAL, "'read': not a request (write|wait "
+	    "BLOCK.REGISTER[.FIELD]=VALUE, read BLOCK.REGISTER[.FIELD])\n");
+	ASK(s, "write blk.CTRL=", EINVAL, "'write blk.CTRL=': not a request "
+	    "(write|wait BLOCK.REGISTER[.FIELD]=VALUE, read "
+	    "BLOCK.REGISTER[.FIELD])\n");
 	ASK(s, "read blk.CTRL=1", EINVAL, "'read blk.CTRL=1': not a request "
 	    "(write|wait BLOCK.REGISTER[.FIELD]=VALUE, read "
 	    "BLOCK.REGISTER[.FIELD])\n");
