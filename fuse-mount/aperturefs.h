@@ -104,6 +104,8 @@ void ap_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
 void ap_releasedir(fuse_req_t req, fuse_ino_t ino,
 		   struct fuse_file_info *fi);
+void ap_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 size_t size);
 
 /* Attributes of @node (ops_tree.c), for getattr, lookup and setattr. */
 int ap_stat(struct ap_fs *fs, const struct ap_node *node, struct stat *st);

@@ -477,4 +477,5 @@ const struct fuse_lowlevel_ops ap_ops = {
 	.opendir = ap_opendir,
 	.readdir = ap_readdir,
 	.releasedir = ap_releasedir,
+	.getxattr = ap_getxattr,
 };

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * regs_dir.c - listings of the regs/ tree (regs/ holds the blocks by
- * name; a block holds its registers in offset order, each followed by
- * its fields as REGISTER.FIELD), the two names a function's directory
- * gains, and the lines its info file gains:
+ * name, and .check; a block holds its registers in offset order, each
+ * followed by its fields as REGISTER.FIELD), the two names a function's
+ * directory gains, and the lines its info file gains:
  *
  *   regs: yes | no (WHY)
  *   regs.bar<N>: FILE (B blocks, R registers, F fields)
@@ -58,6 +58,10 @@ static int list(const struct ap_regs_node *n, struct ap_regs_dir *d)
 	if (!ret)
 		ret = dent_add(d, "..", NULL, n->ino, true);
 	if (n->kind == AP_REGS_DIR) {
+		uint64_t check = ap_regs_node_ino(n->entry, AP_REGS_CHECK_ID);
+
+		if (!ret)
+			ret = dent_add(d, ".check", NULL, check, false);
 		for (size_t k = 0; !ret && k < dev->n_blks; k++)
 			ret = dent_add(d, dev->blks[k].b->name, NULL,
 				       ap_regs_node_ino(n->entry,

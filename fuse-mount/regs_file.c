@@ -242,6 +242,8 @@ static int check_open(struct ap_fs *fs, const struct ap_regs_node *n,
 		want |= REGS_WRITE;
 	if (n->kind == AP_REGS_LIST)
 		return want & REGS_WRITE ? -EACCES : 0;
+	if (n->kind == AP_REGS_CHECK)
+		return 0;	/* the mount's mode; nothing is accessed */
 	if (want & ~ap_regs_rights(n))
 		return -EACCES;
 	if ((want & REGS_WRITE) && fs->ro)
@@ -267,7 +269,7 @@ bool ap_regs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	ret = ap_regs_node(fs, ino, &f->n);
 	if (!ret)
 		ret = check_open(fs, &f->n, fi->flags);
-	if (!ret && f->n.kind != AP_REGS_LIST) {
+	if (!ret && f->n.kind != AP_REGS_LIST && f->n.kind != AP_REGS_CHECK) {
 		f->fd = open_reg(fs, f->n.entry, f->n.block, f->n.reg);
 		ret = f->fd < 0 ? f->fd : 0;
 	}
@@ -309,7 +311,9 @@ bool ap_regs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * and its release free @f, before this thread goes on.
 	 */
 	pthread_mutex_lock(&f->lock);
-	if (off == 0 || !f->text)
+	if (f->n.kind == AP_REGS_CHECK)
+		;			/* the answer to the last request */
+	else if (off == 0 || !f->text)
 		ret = f->n.kind == AP_REGS_LIST ? make_listing(fs, f)
 						: make_value(fs, f);
 	if (!ret && (size_t)off < f->len) {
@@ -334,19 +338,13 @@ static int write_value(struct ap_fs *fs, struct ap_regs_file *f,
 		       const char *text, size_t len)
 {
 	const struct ap_regs_node *n = &f->n;
-	char why[REGS_WHY_LEN], msg[256];
 	pthread_mutex_t *lock;
 	uint64_t v, old;
+	char msg[1024];
 	int ret;
 
-	ret = regs_parse_value(n->reg, n->field, text, len, &v, why,
-			       sizeof(why));
+	ret = ap_regs_write_ok(n, text, len, &v, msg, sizeof(msg));
 	if (ret) {
-		snprintf(msg, sizeof(msg), "regs/%s/%s%s%s: '%.*s': %s",
-			 n->block->name, n->reg->name, n->field ? "." : "",
-			 n->field ? n->field->name : "",
-			 (int)(len && text[len - 1] == '\n' ? len - 1 : len),
-			 text, why);
 		fuse_log(FUSE_LOG_WARNING, "aperturefs: %s %s: nothing "
 			 "written\n", n->entry->func.slot, msg);
 		ap_regs_note_refusal(n->entry, msg);
@@ -354,10 +352,10 @@ static int write_value(struct ap_fs *fs, struct ap_regs_file *f,
 	}
 	lock = reg_lock(n->entry, n->reg);
 	pthread_mutex_lock(lock);
-	if (n->field && n->field->width < n->reg->width) {
+	if (n->field && !regs_field_covers(n->reg, n->field)) {
 		ret = access_reg(fs, n->entry, f->fd, n->block, n->reg, false,
 				 &old);
-		v = regs_field_set(n->field, old, v);
+		v = regs_field_merge(n->reg, n->field, old, v);
 	} else if (n->field) {
 		v = regs_field_set(n->field, 0, v);
 	}
@@ -365,6 +363,21 @@ static int write_value(struct ap_fs *fs, struct ap_regs_file *f,
 		ret = access_reg(fs, n->entry, f->fd, n->block, n->reg, true,
 				 &v);
 	pthread_mutex_unlock(lock);
+	return ret;
+}
+
+/* A request to regs/.check: its answer becomes the file's text. */
+static int write_check(struct ap_fs *fs, struct ap_regs_file *f,
+		       const char *text, size_t len)
+{
+	char *answer = NULL;
+	int ret = ap_regs_check(fs, &f->n, text, len, &answer);
+
+	pthread_mutex_lock(&f->lock);
+	free(f->text);
+	f->text = answer;
+	f->len = answer ? strlen(answer) : 0;
+	pthread_mutex_unlock(&f->lock);
 	return ret;
 }
 
@@ -376,6 +389,11 @@ bool ap_regs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 
 	if (!ap_regs_ino(ino))
 		return false;
+	if (f->n.kind == AP_REGS_CHECK) {
+		ret = size > 1024 ? -EINVAL
+				  : write_check(ap_fs_of(req), f, buf, size);
+		goto reply;
+	}
 	if (f->n.kind == AP_REGS_LIST)
 		ret = -EBADF;
 	else if (size > 128)
@@ -388,6 +406,7 @@ bool ap_regs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	f->text = NULL;
 	f->len = 0;
 	pthread_mutex_unlock(&f->lock);
+reply:
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else

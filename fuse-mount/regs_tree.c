@@ -41,6 +41,10 @@ static int node_of(struct ap_entry *e, const struct ap_regs_dev *dev,
 		out->kind = id ? AP_REGS_LIST : AP_REGS_DIR;
 		return 0;
 	}
+	if (id == AP_REGS_CHECK_ID) {
+		out->kind = AP_REGS_CHECK;
+		return 0;
+	}
 	if (id - 2 >= dev->n_ids)
 		return -ENOENT;
 	w = &dev->ids[id - 2];
@@ -122,6 +126,11 @@ static void regs_stat(struct ap_fs *fs, const struct ap_regs_node *n,
 	case AP_REGS_LIST:
 		st->st_mode = S_IFREG | (0444 & ~fs->umask);
 		break;
+	case AP_REGS_CHECK:
+		/* A check accesses nothing: whoever may use the mount may
+		 * ask, on a read-only mount too (writes are answered EROFS). */
+		st->st_mode = S_IFREG | (0666 & ~fs->umask);
+		break;
 	case AP_REGS_REG:
 	case AP_REGS_FIELD:
 		r = ap_regs_rights(n);
@@ -148,7 +157,7 @@ static void reply_entry(fuse_req_t req, struct ap_fs *fs,
 		ap_tree_forget(fs->tree, ap_regs_forget_ino(n->ino), 1);
 }
 
-static int block_index(const struct ap_regs_dev *dev, const char *name)
+int ap_regs_block_index(const struct ap_regs_dev *dev, const char *name)
 {
 	size_t lo = 0, hi = dev->n_blks;
 
@@ -175,14 +184,16 @@ static int64_t child_id(const struct ap_regs_node *dir, const char *name)
 	int k;
 
 	if (dir->kind == AP_REGS_DIR) {
-		k = block_index(dir->dev, name);
+		if (!strcmp(name, ".check"))
+			return AP_REGS_CHECK_ID;
+		k = ap_regs_block_index(dir->dev, name);
 		return k < 0 ? -ENOENT : (int64_t)dir->dev->blks[k].id;
 	}
 	if (dir->kind != AP_REGS_BLOCK)
 		return -ENOTDIR;
 	if (regs_lookup(dir->block, name, &r, &f))
 		return -ENOENT;
-	k = block_index(dir->dev, dir->block->name);
+	k = ap_regs_block_index(dir->dev, dir->block->name);
 	bk = &dir->dev->blks[k];
 	return bk->reg_id[r - dir->block->regs] + (f ? 1 + (f - r->fields) : 0);
 }

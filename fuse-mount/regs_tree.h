@@ -4,6 +4,8 @@
  *
  *   <slot>/regs/<BLOCK>/<REGISTER>          one register, "0x%0*x\n"
  *   <slot>/regs/<BLOCK>/<REGISTER>.<FIELD>  one field, decimal
+ *   <slot>/regs/.check                      checks a write, read or wait
+ *                                           without any access (regs_check.c)
  *   <slot>/registers                        every readable register
  *
  * for each function whose vendor:device has a description (regs_bind.h).
@@ -11,7 +13,8 @@
  * regs_file.c the files' contents (device accesses, formats, writes).
  *
  * Inode numbers: AP_REGS_INO_BIT | entry index << 32 | node id, node 0
- * being regs/, 1 registers, then each block, each register and its fields.
+ * being regs/, 1 registers, then each block, each register and its fields;
+ * regs/.check is node AP_REGS_CHECK_ID.
  * A lookup of one of them counts as a lookup of the function (the tree's
  * ap_tree_ref()), so the function's entry lives while the kernel holds
  * any of its register inodes.
@@ -31,7 +34,10 @@ enum ap_regs_kind {
 	AP_REGS_BLOCK,		/* regs/<BLOCK>/ */
 	AP_REGS_REG,		/* regs/<BLOCK>/<REGISTER> */
 	AP_REGS_FIELD,		/* regs/<BLOCK>/<REGISTER>.<FIELD> */
+	AP_REGS_CHECK,		/* regs/.check */
 };
+
+#define AP_REGS_CHECK_ID	UINT32_MAX	/* node id of regs/.check */
 
 /* What node id N >= 2 of a device is. */
 struct ap_regs_id {
@@ -103,6 +109,8 @@ bool ap_regs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		   size_t size, off_t off, struct fuse_file_info *fi);
 bool ap_regs_release(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi);
+bool ap_regs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		      size_t size);
 
 /* The inode whose lookups a forget of @ino drops (its function's). */
 uint64_t ap_regs_forget_ino(uint64_t ino);
@@ -123,8 +131,30 @@ uint64_t ap_regs_node_ino(const struct ap_entry *e, uint32_t id);
 /* Resolve @ino; -ENOENT, -ENODEV (function gone). */
 int ap_regs_node(struct ap_fs *fs, uint64_t ino, struct ap_regs_node *out);
 
+/* The index in dev->blks of the block named @name, -1 if none. */
+int ap_regs_block_index(const struct ap_regs_dev *dev, const char *name);
+
 /* What a register or field file allows: REGS_READ | REGS_WRITE. */
 unsigned int ap_regs_rights(const struct ap_regs_node *n);
+
+/*
+ * Whether text @text (@len bytes) may be written to register or field
+ * @n (regs_check.c): 0 and *@v, the value to write to the field or
+ * register; or -EINVAL (the value) or -EPERM (the field write would read
+ * a register whose read has a side effect, or set or clear another
+ * field: regs_field_write_check()), with "regs/BLOCK/NAME: 'TEXT': WHY"
+ * in @msg.  No access; the open already checked the file's rights.
+ */
+int ap_regs_write_ok(const struct ap_regs_node *n, const char *text,
+		     size_t len, uint64_t *v, char *msg, size_t msglen);
+
+/*
+ * A request written to regs/.check: its answer (what a read of the same
+ * open file then returns, malloc'd into *@answer) and the errno the
+ * real operation would give, or 0 (regs_check.c).
+ */
+int ap_regs_check(struct ap_fs *fs, const struct ap_regs_node *dir,
+		  const char *req, size_t len, char **answer);
 
 /* The descriptions of @vendor:@device, NULL if none loaded (regs_load.c). */
 struct ap_regs_dev *ap_regs_find_dev(uint16_t vendor, uint16_t device);

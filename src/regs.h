@@ -48,6 +48,26 @@
 #define REGS_USE_READ	0x1u	/* names a value that reads return */
 #define REGS_USE_WRITE	0x2u	/* names a value that may be written */
 
+/*
+ * What a write does to a field besides storing the value (SVD
+ * modifiedWriteValues, IP-XACT modifiedWriteValue).  Writing one field is
+ * a read-modify-write of its register; regs_field_merge() gives every
+ * other field with a write side effect its neutral value there.
+ */
+enum regs_write_effect {
+	REGS_WR_PLAIN,			/* the value written is stored */
+	REGS_WR_ONE_TO_CLEAR,		/* a 1 clears the bit, 0 is neutral */
+	REGS_WR_ONE_TO_SET,		/* a 1 sets the bit, 0 is neutral */
+	REGS_WR_ONE_TO_TOGGLE,		/* a 1 inverts the bit, 0 is neutral */
+	REGS_WR_ZERO_TO_CLEAR,		/* a 0 clears the bit, 1 is neutral */
+	REGS_WR_ZERO_TO_SET,		/* a 0 sets the bit, 1 is neutral */
+	REGS_WR_ZERO_TO_TOGGLE,		/* a 0 inverts the bit, 1 is neutral */
+	REGS_WR_CLEAR,			/* every write clears it: no neutral */
+	REGS_WR_SET,			/* every write sets it: no neutral */
+	REGS_WR_MODIFY,			/* a write may change it: the value
+					 * read is written back */
+};
+
 enum regs_format {
 	REGS_FORMAT_SVD,		/* CMSIS-SVD */
 	REGS_FORMAT_IPXACT,		/* IEEE 1685 / SPIRIT */
@@ -72,6 +92,9 @@ struct regs_field {
 	unsigned int width;		/* bits, 1..64 */
 	unsigned int access;		/* REGS_READ | REGS_WRITE | REGS_ONCE */
 	bool read_action;		/* reading it has a side effect */
+	enum regs_write_effect write_effect; /* what a write does to it
+					 * (SVD: the register's if it has
+					 * none of its own) */
 	size_t n_enums;			/* entries of @enums */
 	struct regs_enum *enums;	/* enumerated values, file order */
 	int line;			/* line of its definition */
@@ -86,6 +109,8 @@ struct regs_register {
 	unsigned int access;		/* REGS_READ | REGS_WRITE | REGS_ONCE */
 	bool read_action;		/* a read has a side effect (its own
 					 * readAction or one of a field's) */
+	enum regs_write_effect write_effect; /* SVD modifiedWriteValues of
+					 * the register (its fields' default) */
 	bool has_reset;			/* @reset is known */
 	uint64_t reset;			/* value after reset */
 	uint64_t reset_mask;		/* bits of @reset that are defined */
@@ -218,17 +243,65 @@ uint64_t regs_field_set(const struct regs_field *f, uint64_t regval,
 const char *regs_enum_name(const struct regs_field *f, uint64_t value);
 
 /*
- * Parses text written to a register (@f NULL) or a field: decimal, "0x"
- * hex, or for a field one of its enumerated names (write usage); one
- * trailing newline and surrounding blanks are ignored.  Returns 0 with
- * *@value, or -EINVAL with what is wrong in @why ("not a number",
+ * Parses text written to a register (@f NULL) or a field: a number by
+ * the one rule of aperture_number.h (0x1f hex, 31 decimal, a leading 0
+ * refused), or for a field one of its enumerated names (write usage);
+ * one trailing newline and surrounding blanks are ignored.  Returns 0
+ * with *@value, or -EINVAL with what is wrong in @why ("not a number",
  * "does not fit in 8 bits", "negative value", "unknown value name",
- * "empty value"; REGS_WHY_LEN bytes are enough).
+ * "empty value", "a leading 0 is not octal here: write 0x10 for hex or
+ * 10 for decimal"; REGS_WHY_LEN bytes are enough).
  */
-#define REGS_WHY_LEN	64
+#define REGS_WHY_LEN	128
 int regs_parse_value(const struct regs_register *r,
 		     const struct regs_field *f, const char *text, size_t len,
 		     uint64_t *value, char *why, size_t whylen);
+
+/*
+ * As regs_parse_value(), for a value a read is compared with (a wait):
+ * names are those of read usage; a name with don't-care bits, or the
+ * default name, is -EINVAL ("value name X stands for more than one
+ * value").
+ */
+int regs_parse_match(const struct regs_register *r,
+		     const struct regs_field *f, const char *text, size_t len,
+		     uint64_t *value, char *why, size_t whylen);
+
+/* ------------------------------------------------------------------ */
+/* Writing a field (regs_write.c)                                     */
+/* ------------------------------------------------------------------ */
+
+/* The name of @e as the descriptions spell it ("oneToClear"). */
+const char *regs_write_effect_name(enum regs_write_effect e);
+
+/* @s ("oneToClear", ...) as a REGS_WR_*; -EINVAL if unknown. */
+int regs_parse_write_effect(const char *s, enum regs_write_effect *e);
+
+/* True if @f is the whole of @r: written with no read. */
+bool regs_field_covers(const struct regs_register *r,
+		       const struct regs_field *f);
+
+/*
+ * Whether writing field @f (a read-modify-write of @r unless @f covers
+ * it) is safe: 0, or -EPERM with the reason in @why, naming the field
+ * that forbids it: reading @r has a side effect (a field's or the
+ * register's readAction: the read would consume the event), or another
+ * field is cleared or set by every write (modifiedWriteValues clear or
+ * set: no value leaves it as it is).
+ */
+int regs_field_write_check(const struct regs_register *r,
+			   const struct regs_field *f, char *why,
+			   size_t whylen);
+
+/*
+ * The value to write to @r to put @value in field @f when @r reads
+ * @old: @old, with @f replaced, and every other field with a write side
+ * effect set to its neutral value (0 for the oneTo* kinds, all ones for
+ * the zeroTo* kinds; modify keeps the value read).
+ */
+uint64_t regs_field_merge(const struct regs_register *r,
+			  const struct regs_field *f, uint64_t old,
+			  uint64_t value);
 
 /*
  * One line of a `registers` listing, newline included:

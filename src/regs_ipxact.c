@@ -12,6 +12,7 @@
  * "R<i>_<j>"; kactus2 writes <dim>0</dim> for "no array" and so does this
  * parser), access (its own, the 2022 accessPolicies, else the register's,
  * block's), readAction (field-level; the register is then read-sensitive),
+ * modifiedWriteValue (field-level, or in the 2022 fieldAccessPolicy),
  * enumerated values with their usage, and reset values (a register's
  * <reset> in 1685-2009 and SPIRIT, field <resets> from 1685-2014 on).
  *
@@ -277,6 +278,8 @@ static int field_reset(struct regs_ctx *c, struct regs_register *r,
 static int add_field(struct regs_ctx *c, struct regs_register *r,
 		     const xmlNode *n)
 {
+	const xmlNode *policy = regs_child(regs_child(n, "fieldAccessPolicies"),
+					   "fieldAccessPolicy"), *mwv;
 	struct regs_field *f;
 	uint64_t off, width;
 	int ret;
@@ -305,8 +308,22 @@ static int add_field(struct regs_ctx *c, struct regs_register *r,
 	if (ret)
 		return ret;
 	f->read_action = regs_child(n, "readAction") ||
-		regs_child(regs_child(regs_child(n, "fieldAccessPolicies"),
-				      "fieldAccessPolicy"), "readAction");
+		regs_child(policy, "readAction");
+	mwv = regs_child(n, "modifiedWriteValue") ?:
+	      regs_child(policy, "modifiedWriteValue");
+	if (mwv) {
+		char *t = regs_text(mwv);
+
+		if (!t)
+			return regs_fail(c, mwv, "out of memory");
+		if (regs_parse_write_effect(t, &f->write_effect))
+			ret = regs_fail(c, mwv, "field %s: unknown "
+					"<modifiedWriteValue> '%s'", f->name,
+					t);
+		free(t);
+		if (ret)
+			return ret;
+	}
 	ret = add_enums(c, f, n);
 	return ret ? ret : field_reset(c, r, f, n);
 }

@@ -9,8 +9,9 @@
  * (regs_svd_chain.c); dim/dimIncrement/dimIndex arrays of peripherals,
  * clusters, registers and fields ("%s" and "[%s]" in names); nested
  * clusters (register R inside cluster C is "C_R"); fields by bitOffset +
- * bitWidth, lsb + msb, or bitRange "[msb:lsb]"; readAction on registers
- * and fields; enumerated values with usage, don't-care bits and
+ * bitWidth, lsb + msb, or bitRange "[msb:lsb]"; readAction and
+ * modifiedWriteValues on registers and fields (a field without its own
+ * takes its register's); enumerated values with usage, don't-care bits and
  * isDefault.  Unknown elements are ignored, as the schema allows.
  */
 #include <errno.h>
@@ -122,6 +123,27 @@ static int add_enums(struct regs_ctx *c, struct regs_field *f,
 
 /* ---- fields ------------------------------------------------------ */
 
+/* The chain's <modifiedWriteValues>, else @dflt. */
+static int write_effect(struct regs_ctx *c, const struct chain *ch,
+			enum regs_write_effect dflt,
+			enum regs_write_effect *out)
+{
+	const xmlNode *n = svd_get(ch, "modifiedWriteValues");
+	char *t;
+	int ret = 0;
+
+	*out = dflt;
+	if (!n)
+		return 0;
+	t = regs_text(n);
+	if (!t)
+		return regs_fail(c, n, "out of memory");
+	if (regs_parse_write_effect(t, out))
+		ret = regs_fail(c, n, "unknown <modifiedWriteValues> '%s'", t);
+	free(t);
+	return ret;
+}
+
 static int bit_range(struct regs_ctx *c, const struct chain *ch,
 		     const char *name, unsigned int *lsb, unsigned int *width)
 {
@@ -184,6 +206,7 @@ static int add_field(struct regs_ctx *c, struct regs_register *r,
 {
 	struct regs_field *f;
 	struct props p = { .access = r->access };
+	enum regs_write_effect we;
 	struct chain ch;
 	struct dim d = { .n = 0, .index = NULL };
 	unsigned int i, lsb = 0, width = 0;
@@ -199,6 +222,9 @@ static int add_field(struct regs_ctx *c, struct regs_register *r,
 		ret = svd_props(c, &ch, &p);
 	if (!ret)
 		ret = svd_dim(c, &ch, &d);
+	/* A field without its own takes its register's (as svd2rust). */
+	if (!ret)
+		ret = write_effect(c, &ch, r->write_effect, &we);
 	for (i = 0; !ret && i < d.n; i++) {
 		f = regs_add_field(c, r);
 		if (!f) {
@@ -210,6 +236,7 @@ static int add_field(struct regs_ctx *c, struct regs_register *r,
 		f->width = width;
 		f->access = p.access;
 		f->read_action = svd_get(&ch, "readAction") != NULL;
+		f->write_effect = we;
 		f->description = svd_get_text(&ch, "description") ?:
 				 regs_strdup("");
 		ret = svd_name(c, n, "", pattern, &d, i, &f->name);
@@ -276,6 +303,7 @@ static int add_register(struct regs_ctx *c, struct regs_block *b,
 	struct element e;
 	struct list fl = { NULL, 0 };
 	struct regs_register *r;
+	enum regs_write_effect we = REGS_WR_PLAIN;
 	unsigned int i;
 	size_t j;
 	int ret;
@@ -283,6 +311,8 @@ static int add_register(struct regs_ctx *c, struct regs_block *b,
 	ret = element(c, n, "<register>", inh, &e);
 	if (!ret)
 		ret = svd_children(c, &e.ch, "fields", "field", NULL, &fl);
+	if (!ret)
+		ret = write_effect(c, &e.ch, REGS_WR_PLAIN, &we);
 	for (i = 0; !ret && i < e.d.n; i++) {
 		r = regs_add_register(c, b);
 		if (!r) {
@@ -294,6 +324,7 @@ static int add_register(struct regs_ctx *c, struct regs_block *b,
 		r->width = e.p.size;
 		r->access = e.p.access;
 		r->read_action = svd_get(&e.ch, "readAction") != NULL;
+		r->write_effect = we;
 		r->has_reset = e.p.has_reset;
 		r->reset_mask = e.p.reset_mask & mask_of(r->width);
 		r->reset = e.p.reset & r->reset_mask;

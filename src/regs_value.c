@@ -2,7 +2,8 @@
 /*
  * regs_value.c - register and field values as text, both ways: the one
  * place that formats what a register file shows, parses what is written
- * to it, and writes a line of the `registers` listing.
+ * to it (numbers by the one rule of aperture_number.h, as the command
+ * reads them), and writes a line of the `registers` listing.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aperture_number.h"
 #include "regs.h"
 
 static uint64_t mask_of(unsigned int bits)
@@ -65,32 +67,41 @@ const char *regs_enum_name(const struct regs_field *f, uint64_t value)
 	return dflt ? dflt->name : NULL;
 }
 
-/* An enumerated name that may be written to @f; -EINVAL if none. */
+/*
+ * The enumerated name @s (@len bytes) of @f for @usage; -EINVAL if none,
+ * -EDOM if it matches a set of values (don't-care bits, the default).
+ */
 static int enum_value(const struct regs_field *f, const char *s, size_t len,
-		      uint64_t *value)
+		      unsigned int usage, uint64_t *value)
 {
+	uint64_t all = f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
 	size_t i;
 
 	for (i = 0; i < f->n_enums; i++) {
 		const struct regs_enum *e = &f->enums[i];
 
-		if ((e->usage & REGS_USE_WRITE) && e->mask &&
-		    strlen(e->name) == len && !strncmp(e->name, s, len)) {
-			*value = e->value;
-			return 0;
-		}
+		if (!(e->usage & usage) || strlen(e->name) != len ||
+		    strncmp(e->name, s, len))
+			continue;
+		if (usage == REGS_USE_READ && e->mask != all)
+			return -EDOM;
+		if (!e->mask)
+			continue;	/* a default is never written */
+		*value = e->value;
+		return 0;
 	}
 	return -EINVAL;
 }
 
-int regs_parse_value(const struct regs_register *r,
-		     const struct regs_field *f, const char *text, size_t len,
-		     uint64_t *value, char *why, size_t whylen)
+static int parse(const struct regs_register *r, const struct regs_field *f,
+		 const char *text, size_t len, unsigned int usage,
+		 uint64_t *value, char *why, size_t whylen)
 {
-	const char *s = text, *end = text + len;
+	const char *s = text, *end = text + len, *p;
 	unsigned int width = f ? f->width : r->width;
-	uint64_t v = 0;
-	int base = 10, digits = 0;
+	char num[80];
+	uint64_t v;
+	int ret;
 
 	while (s < end && isspace((unsigned char)*s))
 		s++;
@@ -104,40 +115,30 @@ int regs_parse_value(const struct regs_register *r,
 		snprintf(why, whylen, "negative value");
 		return -EINVAL;
 	}
-	if (*s == '+')
-		s++;
-	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (f && base == 10 && s < end && !isdigit((unsigned char)*s)) {
-		if (enum_value(f, s, end - s, value)) {
+	if (f && !isdigit((unsigned char)*s)) {
+		ret = enum_value(f, s, end - s, usage, value);
+		if (ret == -EDOM)
+			snprintf(why, whylen, "value name %.*s stands for more "
+				 "than one value", (int)(end - s), s);
+		else if (ret)
 			snprintf(why, whylen, "unknown value name");
-			return -EINVAL;
-		}
-		return 0;
+		return ret ? -EINVAL : 0;
 	}
-	for (; s < end; s++) {
-		int d;
-
-		if (isdigit((unsigned char)*s))
-			d = *s - '0';
-		else if (base == 16 && isxdigit((unsigned char)*s))
-			d = tolower((unsigned char)*s) - 'a' + 10;
-		else {
-			snprintf(why, whylen, "not a number");
-			return -EINVAL;
-		}
-		/* v * base + d > UINT64_MAX, without a wider type (i386). */
-		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) {
-			snprintf(why, whylen, "does not fit in 64 bits");
-			return -EINVAL;
-		}
-		v = v * base + d;
-		digits++;
+	/* One number rule (aperture_number.h) for the daemon and the
+	 * command; longer text is no number that fits anyway. */
+	snprintf(num, sizeof(num), "%.*s", (int)(end - s), s);
+	p = num;
+	ret = (size_t)(end - s) < sizeof(num) ? aperture_number(&p, "", &v)
+					       : -EINVAL;
+	if (ret == -EDOM) {
+		p = num + strspn(num, "0");
+		snprintf(why, whylen, "a leading 0 is not octal here: write "
+			 "0x%.20s for hex or %.20s for decimal", p, p);
+		return -EINVAL;
 	}
-	if (!digits) {
-		snprintf(why, whylen, "not a number");
+	if (ret) {
+		snprintf(why, whylen, ret == -ERANGE ? "does not fit in 64 bits"
+						     : "not a number");
 		return -EINVAL;
 	}
 	if (v & ~mask_of(width)) {
@@ -147,6 +148,20 @@ int regs_parse_value(const struct regs_register *r,
 	}
 	*value = v;
 	return 0;
+}
+
+int regs_parse_value(const struct regs_register *r,
+		     const struct regs_field *f, const char *text, size_t len,
+		     uint64_t *value, char *why, size_t whylen)
+{
+	return parse(r, f, text, len, REGS_USE_WRITE, value, why, whylen);
+}
+
+int regs_parse_match(const struct regs_register *r,
+		     const struct regs_field *f, const char *text, size_t len,
+		     uint64_t *value, char *why, size_t whylen)
+{
+	return parse(r, f, text, len, REGS_USE_READ, value, why, whylen);
 }
 
 int regs_format_line(const struct regs_block *b,

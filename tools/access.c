@@ -24,34 +24,11 @@
 #include <string.h>
 
 #include "apc.h"
+#include "aperture_number.h"
 
 int apc_number(const char **s, const char *stops, uint64_t *v)
 {
-	const char *p = *s;
-	unsigned int base = 10;
-	uint64_t x = 0;
-	int digits = 0;
-
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
-		return -EDOM;		/* 010: octal in C, decimal elsewhere */
-	}
-	for (; base == 16 ? isxdigit((unsigned char)*p) :
-			    isdigit((unsigned char)*p); p++, digits++) {
-		unsigned int d = isdigit((unsigned char)*p) ? *p - '0' :
-				 tolower((unsigned char)*p) - 'a' + 10;
-
-		if (x > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		x = x * base + d;
-	}
-	if (!digits || (*p && !strchr(stops, *p)))
-		return -EINVAL;
-	*v = x;
-	*s = p;
-	return 0;
+	return aperture_number(s, stops, v);
 }
 
 /*

@@ -95,10 +95,14 @@ void apc_print_range(FILE *f, const struct apc_access *a,
 /*
  * Check @a against the function before anything is done: the BAR or
  * register exists, the range is inside the BAR, the file may be read or
- * written as @a (or a wait, if @wait) needs.  No device access.  Prints
- * the reason on @err; returns an AP_EXIT_* status.
+ * written as @a (or a wait, if @wait) needs; for a name, the daemon's
+ * regs/.check also says whether the value fits the field or names one of
+ * its values, and whether the write or wait is safe (EPERM: a read with
+ * a side effect, another field set or cleared).  A named wait's value is
+ * then a->val, value names translated.  No device access.  Prints the
+ * reason on @err; returns an AP_EXIT_* status.
  */
-int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
+int apc_check(struct aperture *ap, struct apc_access *a, bool wait,
 	      FILE *err);
 
 /*

@@ -12,7 +12,8 @@
  * -s/-d are lspci's, parsed by libpci (aperture_match()) and must name one
  * function.  Every word is parsed (a syntax error: exit 2), then checked
  * against the function without any device access (no such BAR, range or
- * register, or a file the mount will not let us use: exit 1), and only
+ * register, a file the mount will not let us use, or a named value the
+ * daemon's regs/.check refuses: exit 1), and only
  * then done, in order; the first access that fails stops the command
  * (exit 1).  A wait that times out exits 124.  Messages name the command
  * as it was run (basename of argv[0]).
@@ -309,11 +310,6 @@ static int apc_words(const struct apc_opts *o, int argc, char **argv,
 			return apc_syntax("wait: '%s': give what to wait for "
 					  "as OFFSET[.W]=VALUE[:MASK] or "
 					  "BLOCK.REGISTER[.FIELD]=VALUE",
-					  argv[i]);
-		if (o->wait && a->is_name)
-			return apc_syntax("wait: '%s': give the value as a "
-					  "number: the mount's register files "
-					  "show numbers, not value names",
 					  argv[i]);
 		if (o->mode == APC_RAW && a->kind == APC_NAMED_READ &&
 		    strchr(strchr(a->name, '.') + 1, '.'))

@@ -5,6 +5,8 @@
  * offset and width, and the errno (its text and its name).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/xattr.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,8 @@ static int apc_fail(struct aperture *ap, const struct apc_access *a,
 			fprintf(err, ": the register is read-only");
 		else if (ret == -EACCES)
 			fprintf(err, ": the register is write-only");
-		else if (ret == -EINVAL && a->kind == APC_NAMED_WRITE &&
+		else if ((ret == -EINVAL || ret == -EPERM) &&
+			 a->kind == APC_NAMED_WRITE &&
 			 !aperture_info(ap, "regs.refused", why, sizeof(why)))
 			fprintf(err, ": %s", why);
 	} else if (ret == -ERANGE && !aperture_bar_size(ap, a->bar, &size)) {
@@ -65,7 +68,97 @@ static const char *apc_op(const struct apc_access *a, bool wait)
 	}
 }
 
-int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
+/*
+ * One request to regs/.check at @path: the errno of the answer, the
+ * answer's line in @ans.  A read-only mount takes no write: there the
+ * request is an extended attribute's name, and a refusal has no line.
+ */
+static int apc_request(const char *path, const char *req, char *ans,
+		       size_t len)
+{
+	char xname[300];
+	ssize_t n;
+	int fd, ret;
+
+	*ans = 0;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EROFS) {
+		snprintf(xname, sizeof(xname), "user.%s", req);
+		n = getxattr(path, xname, ans, len - 1);
+		ret = n < 0 ? -errno : 0;
+	} else if (fd < 0) {
+		return -errno;
+	} else {
+		n = write(fd, req, strlen(req));
+		ret = n == (ssize_t)strlen(req) ? 0 : -errno;
+		n = pread(fd, ans, len - 1, 0);
+		close(fd);
+	}
+	ans[n > 0 ? n : 0] = 0;
+	ans[strcspn(ans, "\n")] = 0;
+	return ret;
+}
+
+/* Why the mount refused a request with @ret when it gave no line. */
+static const char *apc_refusal(int ret, bool wait)
+{
+	switch (ret) {
+	case -EPERM:
+		return wait ? "reading it has a side effect (readAction): a "
+			      "wait would consume what it waits for" :
+			      "the read-modify-write is not safe here";
+	case -EINVAL:
+		return "the value does not fit, or names no value of the field";
+	case -ENOENT:
+		return "this aperturefs has no regs/.check to translate value "
+		       "names: wait for the number";
+	default:
+		return "refused by the mount";
+	}
+}
+
+/*
+ * Ask the daemon, through regs/.check, whether named access @a would be
+ * done (aperturefs(8)); for a wait, its value as a number in a->val (a
+ * value name translated).  No device access.  A mount without .check (an
+ * older aperturefs) is left to the access itself, but for value names in
+ * waits, which only the daemon can translate.
+ */
+static int apc_ask(struct aperture *ap, struct apc_access *a, bool wait,
+		   FILE *err)
+{
+	char path[APERTURE_PATH_MAX + 64], req[256], ans[512];
+	const char *op = wait ? "wait" : a->kind == APC_NAMED_WRITE ? "write"
+								      : "read";
+	const char *p = ans;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s/regs/.check", aperture_mount(ap),
+		 aperture_slot(ap));
+	if (a->kind == APC_NAMED_WRITE)
+		snprintf(req, sizeof(req), "%s %s=%s", op, a->name, a->text);
+	else
+		snprintf(req, sizeof(req), "%s %s", op, a->name);
+	ret = apc_request(path, req, ans, sizeof(ans));
+	if (ret == -ENOENT && !*ans && !(wait && a->is_name))
+		return AP_EXIT_OK;
+	if (ret) {
+		fprintf(err, "%s: %s %s: %s: %s (%s): %s\n", apc_prog,
+			aperture_slot(ap), a->name, op, strerror(-ret),
+			aperture_errno_name(ret),
+			*ans ? ans : apc_refusal(ret, wait));
+		return AP_EXIT_ACCESS;
+	}
+	if (wait && apc_number(&p, "", &a->val)) {
+		fprintf(err, "%s: %s %s: wait: the mount answered '%s' for "
+			"'%s'\n", apc_prog, aperture_slot(ap), a->name, ans,
+			a->text);
+		return AP_EXIT_ACCESS;
+	}
+	return AP_EXIT_OK;
+}
+
+int apc_check(struct aperture *ap, struct apc_access *a, bool wait,
 	      FILE *err)
 {
 	bool named = a->kind == APC_NAMED_READ || a->kind == APC_NAMED_WRITE;
@@ -77,6 +170,8 @@ int apc_check(struct aperture *ap, const struct apc_access *a, bool wait,
 
 	if (named) {
 		ret = aperture_reg_access(ap, a->name, mode);
+		if (!ret)
+			return apc_ask(ap, a, wait, err);
 	} else {
 		ret = aperture_bar_size(ap, a->bar, &size);
 		if (!ret && (a->off > size || len > size - a->off))

@@ -449,11 +449,6 @@ START_TEST(cmd_syntax_errors_do_nothing)
 		  "is for registers (read edu.STATUS) (aperture -h for usage)\n",
 		  "-r -m %s -s 00:04.0 edu.STATUS.IRQ_ENABLE", ct_dir);
 	ct_expect(2, "",
-		  "aperture: wait: 'edu.DMA_CMD.DIRECTION=EDU_TO_RAM': give the "
-		  "value as a number: the mount's register files show numbers, "
-		  "not value names (aperture -h for usage)\n",
-		  "wait -m %s -s 00:04.0 edu.DMA_CMD.DIRECTION=EDU_TO_RAM", ct_dir);
-	ct_expect(2, "",
 		  "aperture: timeout '2m': give it with its unit: 500ms, 2s or "
 		  "1.5s (aperture -h for usage)\n",
 		  "wait -m %s -s 00:04.0 -t 2m bar0 0x20=0:1", ct_dir);
