@@ -10,7 +10,8 @@
  * mmap(MAP_SHARED) maps the BAR pages themselves.
  *
  * Every structure has fixed-size fields, starts with argsz (the caller's
- * sizeof) so that it can grow, and has its size pinned below.  This header
+ * sizeof) so that it can grow (the ioctl numbers carry no size), and has
+ * its size pinned below.  This header
  * compiles in the kernel and in user space (-std=c99 -pedantic).
  */
 #ifndef APERTURE_IO_H
@@ -129,13 +130,23 @@ typedef char aperture_io_bar_size_is_56
 #define APERTURE_IO_TYPE		0xA7
 
 /*
+ * The numbers carry no size and no direction (_IO, as VFIO's do): argsz
+ * says how large the caller's structure is, so that it can grow without
+ * a new number.  The module also accepts the numbers of its first
+ * versions (_V1 below, which had the 56-byte structure's size in them),
+ * and the library falls back to them when a module older than the new
+ * numbers answers ENOTTY.
+ */
+
+/*
  * On /dev/aperture_io: open the BAR named by domain/bus/devfn/bar with
  * flags; fills every out field, fd included (O_CLOEXEC).  Needs
  * CAP_SYS_RAWIO.  Errors: EPERM (capability, lockdown), ENODEV (no such
- * function, BAR not implemented), EINVAL (bad flags, bar > 5, argsz),
+ * function, BAR not implemented), EINVAL (bad flags, bar > 5, argsz,
+ * write-combining on a BAR that is not prefetchable or shares a page),
  * EBUSY (region marked exclusive, conflicting memory type).
  */
-#define APERTURE_IO_OPEN	_IOWR(APERTURE_IO_TYPE, 0x00, struct aperture_io_bar)
+#define APERTURE_IO_OPEN	_IO(APERTURE_IO_TYPE, 0x00)
 
 /*
  * On /dev/aperture_io: describe the BAR as OPEN would, without opening it
@@ -143,6 +154,10 @@ typedef char aperture_io_bar_size_is_56
  * fields but argsz are ignored).  state says whether the function
  * decodes the BAR now.
  */
-#define APERTURE_IO_INFO	_IOWR(APERTURE_IO_TYPE, 0x01, struct aperture_io_bar)
+#define APERTURE_IO_INFO	_IO(APERTURE_IO_TYPE, 0x01)
+
+/* The same calls under their first numbers (0xc038a700, 0xc038a701). */
+#define APERTURE_IO_OPEN_V1	_IOWR(APERTURE_IO_TYPE, 0x00, struct aperture_io_bar)
+#define APERTURE_IO_INFO_V1	_IOWR(APERTURE_IO_TYPE, 0x01, struct aperture_io_bar)
 
 #endif /* APERTURE_IO_H */

@@ -43,9 +43,6 @@
 #define APERTURE_FS_MAGIC	0x41504552	/* "APER" */
 #define APERTURE_BOUNCE_STACK	256		/* on-stack bounce buffer */
 
-/* What a BAR has said once already (aperture_bar.logged). */
-#define APERTURE_LOGGED_DECODING	0	/* decoding is off */
-
 /* How the kernel reaches a BAR. */
 enum aperture_kind {
 	APERTURE_KIND_WC,	/* memory, io_mapping, write-combining */
@@ -74,7 +71,8 @@ struct aperture_bar {
 	struct io_mapping *wc;		/* KIND_WC */
 	void __iomem *base;		/* KIND_UC: whole BAR; KIND_IO: ports */
 
-	unsigned long logged;		/* APERTURE_LOGGED_* bits */
+	unsigned long logged;		/* bit n: said why n (bar.c's
+					 * enum aperture_why) already */
 
 	struct mutex handles_lock;	/* protects handles */
 	struct list_head handles;	/* aperture_handle.node */
@@ -121,7 +119,8 @@ extern struct list_head aperture_bars;	/* aperture_bar.node; aperture_lock */
 void aperture_bar_unmap(struct aperture_bar *bar);
 int aperture_bar_describe(struct pci_dev *pdev, unsigned int index,
 			  u64 *start, u64 *size, u32 *bar_flags);
-u32 aperture_memtype_default(u32 bar_flags, u32 want);
+bool aperture_bar_subpage(u64 start, u64 size);
+u32 aperture_memtype_default(u32 bar_flags, u64 start, u64 size, u32 want);
 struct aperture_bar *aperture_bar_find(struct pci_dev *pdev,
 				       unsigned int index);
 struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
@@ -129,6 +128,7 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 void aperture_bar_put(struct aperture_bar *bar);
 u32 aperture_state(struct pci_dev *pdev, u32 bar_flags);
 int aperture_bar_usable(struct aperture_bar *bar);
+int aperture_bar_decodes(struct aperture_bar *bar);
 int aperture_bar_begin(struct aperture_bar *bar);
 void aperture_bar_end(struct aperture_bar *bar);
 

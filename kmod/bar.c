@@ -93,14 +93,33 @@ int aperture_bar_describe(struct pci_dev *pdev, unsigned int index,
 	return 0;
 }
 
-/* The memory type an open asking for want gets on a fresh BAR. */
-u32 aperture_memtype_default(u32 bar_flags, u32 want)
+/*
+ * Whether a memory BAR shares its pages with other BARs: smaller than a
+ * page, or not on a page boundary.  Such a BAR never gets a
+ * write-combining window: x86 PAT keeps one memory type per page, so a
+ * write-combining window would impose its type on the neighbours'
+ * registers (and make a driver's uncached ioremap() of them fail), and a
+ * 32-bit HIGHMEM io_mapping maps whole pages, dropping the BAR's offset
+ * in its page (io_mapping_map_local_wc() maps PHYS_PFN(base + offset)).
+ */
+bool aperture_bar_subpage(u64 start, u64 size)
+{
+	return (start | size) & ~PAGE_MASK;
+}
+
+/*
+ * The memory type an open asking for want gets on a fresh BAR: uncached
+ * where the BAR shares a page (whatever its flags), else write-combining
+ * for a prefetchable BAR.
+ */
+u32 aperture_memtype_default(u32 bar_flags, u64 start, u64 size, u32 want)
 {
 	if (bar_flags & APERTURE_IO_BAR_IO)
 		return 0;
 	if (want)
 		return want;
-	return (bar_flags & APERTURE_IO_BAR_PREFETCH) ?
+	return (bar_flags & APERTURE_IO_BAR_PREFETCH) &&
+	       !aperture_bar_subpage(start, size) ?
 		APERTURE_IO_MEMTYPE_WC : APERTURE_IO_MEMTYPE_UC;
 }
 
@@ -249,7 +268,8 @@ struct aperture_bar *aperture_bar_get(struct pci_dev *pdev,
 				    &bar->bar_flags);
 	if (err)
 		goto err_free_bar;
-	bar->memtype = aperture_memtype_default(bar->bar_flags, want);
+	bar->memtype = aperture_memtype_default(bar->bar_flags, bar->start,
+						bar->size, want);
 	if (bar->bar_flags & APERTURE_IO_BAR_IO)
 		bar->kind = APERTURE_KIND_IO;
 	else if (bar->memtype == APERTURE_IO_MEMTYPE_WC)
@@ -301,29 +321,79 @@ static u16 aperture_decode_bit(u32 bar_flags)
 		PCI_COMMAND_MEMORY;
 }
 
-/* APERTURE_IO_STATE_* of a BAR of pdev, as INFO and OPEN report it. */
-u32 aperture_state(struct pci_dev *pdev, u32 bar_flags)
-{
-	u16 cmd = 0;
+/* Why a function does not decode a BAR now (aperture_decoding()). */
+enum aperture_why {
+	APERTURE_DECODES,	/* it does */
+	APERTURE_NO_CONFIG,	/* its config space does not answer */
+	APERTURE_LOW_POWER,	/* D3hot or deeper */
+	APERTURE_DECODE_OFF,	/* PCI_COMMAND_MEMORY (or _IO) is off */
+};
 
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	return APERTURE_IO_STATE_VALID |
-	       (cmd & aperture_decode_bit(bar_flags) ?
-		APERTURE_IO_STATE_DECODING : 0);
+/* D3hot or D3cold (not PCI_UNKNOWN, not PCI_POWER_ERROR). */
+static bool aperture_low_power(pci_power_t state)
+{
+	int s = (__force int)state;
+
+	return s >= (__force int)PCI_D3hot && s <= (__force int)PCI_D3cold;
 }
 
 /*
- * Whether the device answers at the BAR now; bar->lock held.  -ENODEV
- * once the BAR is dead; -EIO while its channel is offline (AER recovery)
- * or its decoding (PCI_COMMAND_MEMORY or _IO) is off, where reads would
- * give nothing the device said.  Says once how to enable decoding.
+ * Whether pdev decodes a BAR of bar_flags now, as VFIO's
+ * __vfio_pci_memory_enabled() decides it, but from the device itself
+ * (nothing here sees config writes, setpci's included): a config read
+ * that fails or gives all ones (a device gone, in D3cold, behind a link
+ * that is down) is no answer; D3hot or deeper, whether the kernel put it
+ * there (current_state) or PMCSR says so, does not decode; an SR-IOV
+ * virtual function's memory enable bit is hard-wired to 0 (its PF's
+ * SR-IOV control has the real one: no_command_memory).  *cmd and *state
+ * are what was read, for the log.  Two config reads at most: callers
+ * make them once per transfer, fault or mmap, never per window.
+ */
+static enum aperture_why aperture_decoding(struct pci_dev *pdev,
+					   u32 bar_flags, u16 *cmd,
+					   pci_power_t *state)
+{
+	u16 bit = aperture_decode_bit(bar_flags), pmcsr;
+
+	*cmd = 0;
+	*state = READ_ONCE(pdev->current_state);
+	if (aperture_low_power(*state))
+		return APERTURE_LOW_POWER;
+	if (pci_read_config_word(pdev, PCI_COMMAND, cmd) ||
+	    PCI_POSSIBLE_ERROR(*cmd))
+		return APERTURE_NO_CONFIG;
+	if (pdev->pm_cap) {
+		if (pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL,
+					 &pmcsr) || PCI_POSSIBLE_ERROR(pmcsr))
+			return APERTURE_NO_CONFIG;
+		*state = (__force pci_power_t)(pmcsr & PCI_PM_CTRL_STATE_MASK);
+		if (aperture_low_power(*state))
+			return APERTURE_LOW_POWER;
+	}
+	if (bit == PCI_COMMAND_MEMORY && pdev->no_command_memory)
+		return APERTURE_DECODES;
+	return *cmd & bit ? APERTURE_DECODES : APERTURE_DECODE_OFF;
+}
+
+/* APERTURE_IO_STATE_* of a BAR of pdev, as INFO and OPEN report it. */
+u32 aperture_state(struct pci_dev *pdev, u32 bar_flags)
+{
+	pci_power_t state;
+	u16 cmd;
+
+	return APERTURE_IO_STATE_VALID |
+	       (aperture_decoding(pdev, bar_flags, &cmd, &state) ==
+		APERTURE_DECODES ? APERTURE_IO_STATE_DECODING : 0);
+}
+
+/*
+ * Whether the BAR's state lets accesses through; bar->lock held.  Only
+ * what costs no device access: -ENODEV once the BAR is dead or moved,
+ * -EIO while its channel is offline (AER recovery).  Whether the device
+ * decodes is aperture_bar_decodes()'s.
  */
 int aperture_bar_usable(struct aperture_bar *bar)
 {
-	struct pci_dev *pdev = bar->pdev;
-	u16 bit = aperture_decode_bit(bar->bar_flags);
-	u16 cmd = 0;
-
 	if (bar->dead)
 		return -ENODEV;
 	if (aperture_bar_moved(bar)) {
@@ -331,24 +401,54 @@ int aperture_bar_usable(struct aperture_bar *bar)
 		aperture_poll_now();
 		return -ENODEV;
 	}
-	if (pci_channel_offline(pdev))
+	if (pci_channel_offline(bar->pdev))
 		return -EIO;
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	if (cmd & bit) {
-		if (test_bit(APERTURE_LOGGED_DECODING, &bar->logged))
-			clear_bit(APERTURE_LOGGED_DECODING, &bar->logged);
+	return 0;
+}
+
+/*
+ * Whether the device decodes the BAR now (aperture_decoding()): 0, or
+ * -EIO, where reads would give nothing the device said.  Says once per
+ * episode why, and how to make it decode.
+ */
+int aperture_bar_decodes(struct aperture_bar *bar)
+{
+	struct pci_dev *pdev = bar->pdev;
+	u16 bit = aperture_decode_bit(bar->bar_flags);
+	enum aperture_why why;
+	pci_power_t state;
+	u16 cmd;
+
+	why = aperture_decoding(pdev, bar->bar_flags, &cmd, &state);
+	if (why == APERTURE_DECODES) {
+		if (READ_ONCE(bar->logged))
+			WRITE_ONCE(bar->logged, 0);
 		return 0;
 	}
-	if (!test_and_set_bit(APERTURE_LOGGED_DECODING, &bar->logged))
+	if (test_and_set_bit(why, &bar->logged))
+		return -EIO;
+	switch (why) {
+	case APERTURE_NO_CONFIG:
+		pci_info(pdev, KBUILD_MODNAME ": BAR %u: its config space does not answer (PCI_COMMAND reads %#06x): gone, in D3cold or behind a link that is down, refusing accesses with EIO\n",
+			 bar->index, cmd);
+		break;
+	case APERTURE_LOW_POWER:
+		pci_info(pdev, KBUILD_MODNAME ": BAR %u: the function is in %s, refusing accesses with EIO: bring it to D0 (its driver, or 'setpci -s %s CAP_PM+4.w=0:3')\n",
+			 bar->index, pci_power_name(state), pci_name(pdev));
+		break;
+	default:
 		pci_info(pdev, KBUILD_MODNAME ": BAR %u: %s decoding is off, refusing accesses with EIO: enable it with 'setpci -s %s COMMAND=%x:%x' (or bind its driver)\n",
 			 bar->index, bit == PCI_COMMAND_IO ? "I/O" : "memory",
 			 pci_name(pdev), bit, bit);
+		break;
+	}
 	return -EIO;
 }
 
 /*
  * Starts an access of one page window: takes bar->lock for reading.
- * -EINTR on a fatal signal, else what aperture_bar_usable() says.
+ * -EINTR on a fatal signal, else what aperture_bar_usable() says (the
+ * transfer asked aperture_bar_decodes() once before its first window).
  */
 int aperture_bar_begin(struct aperture_bar *bar)
 {

@@ -70,18 +70,19 @@ static int aperture_handle_link(struct aperture_bar *bar,
 
 /*
  * Creates a handle on bar for the open flags of arg, its inode and its
- * descriptor; writes arg back to uarg before the descriptor goes live.
+ * file, and reserves a descriptor for it: *filep and the descriptor, not
+ * yet installed (aperture_open_finish() does that).
  */
-static long aperture_open_fd(struct aperture_bar *bar,
-			     struct aperture_io_bar *arg, void __user *uarg)
+static int aperture_open_fd(struct aperture_bar *bar,
+			    const struct aperture_io_bar *arg,
+			    struct file **filep)
 {
 	bool rdonly = arg->flags & APERTURE_IO_OPEN_RDONLY;
 	struct aperture_handle *h;
 	struct inode *inode;
 	struct file *file;
 	char name[48];
-	long err;
-	int fd;
+	int err, fd;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
@@ -138,18 +139,8 @@ static long aperture_open_fd(struct aperture_bar *bar,
 	__module_get(THIS_MODULE);
 	file->f_mode |= APERTURE_FMODE_PSEUDO;
 	file->private_data = h;
-
-	aperture_fill(arg, bar->start, bar->size, bar->bar_flags, bar->memtype,
-		      h->width, aperture_state(bar->pdev, bar->bar_flags));
-	arg->fd = fd;
-	err = aperture_arg_put(uarg, arg);
-	if (err) {
-		fput(file);
-		put_unused_fd(fd);
-		return err;
-	}
-	fd_install(fd, file);
-	return 0;
+	*filep = file;
+	return fd;
 
 err_put_fd:
 	put_unused_fd(fd);
@@ -166,6 +157,30 @@ err_free_handle:
 }
 
 /*
+ * Writes arg (fd included) back to uarg, then makes the descriptor live;
+ * on a failed copy drops both.  Called with no lock held: the copy can
+ * fault into user space for as long as that takes (userfaultfd), and must
+ * not stall the device's removal or a driver's bind meanwhile.
+ */
+static int aperture_open_finish(struct aperture_bar *bar,
+				struct aperture_io_bar *arg, void __user *uarg,
+				struct file *file, int fd)
+{
+	struct aperture_handle *h = file->private_data;
+
+	aperture_fill(arg, bar->start, bar->size, bar->bar_flags, bar->memtype,
+		      h->width, aperture_state(bar->pdev, bar->bar_flags));
+	arg->fd = fd;
+	if (aperture_arg_put(uarg, arg)) {
+		fput(file);
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return 0;
+}
+
+/*
  * APERTURE_IO_OPEN (open) and APERTURE_IO_INFO on the control node: checks
  * arg, finds the function and its BAR, and either describes it in arg or
  * opens a descriptor on it (written back to uarg).
@@ -179,8 +194,10 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 	struct aperture_split split;
 	struct aperture_bar *bar;
 	struct pci_dev *pdev;
+	struct file *file = NULL;
 	u64 start, size;
 	long ret;
+	int fd;
 
 	if (arg->bar > 5 || arg->reserved0 ||
 	    (arg->flags & ~APERTURE_IO_FLAGS_ALL) ||
@@ -232,12 +249,20 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		ret = -EINVAL;
 		goto out_put_pdev;
 	}
+	if (want == APERTURE_IO_MEMTYPE_WC &&
+	    aperture_bar_subpage(start, size)) {
+		ap_info(pdev, arg->bar,
+			"%llu bytes at %#llx share a page with other BARs: write-combining refused, use uncached\n",
+			size, start);
+		ret = -EINVAL;
+		goto out_put_pdev;
+	}
 
 	if (!open) {
 		mutex_lock(&aperture_lock);
 		bar = aperture_bar_find(pdev, arg->bar);
 		memtype = bar ? bar->memtype :
-			aperture_memtype_default(bar_flags, want);
+			aperture_memtype_default(bar_flags, start, size, want);
 		mutex_unlock(&aperture_lock);
 		ret = 0;
 		if (want && memtype != want)
@@ -264,13 +289,21 @@ static long aperture_ctl_open(struct aperture_io_bar *arg, void __user *uarg,
 		ret = PTR_ERR(bar);
 		goto out_unlock_dev;
 	}
-	ret = aperture_open_fd(bar, arg, uarg);
+	fd = aperture_open_fd(bar, arg, &file);
+	device_unlock(&pdev->dev);
+	/*
+	 * A driver binding now kills the BAR and the new descriptor with
+	 * it (ENODEV), as it would a second later.
+	 */
+	ret = fd < 0 ? fd : aperture_open_finish(bar, arg, uarg, file, fd);
 	aperture_bar_put(bar);
+	goto out_put_pdev;
+
 out_unlock_dev:
 	device_unlock(&pdev->dev);
 out_put_pdev:
 	if (open && ret >= 0)
-		trace_aperture_io_open(pdev, arg->bar, ret);
+		trace_aperture_io_open(pdev, arg->bar, arg->fd);
 	else if (open)
 		trace_aperture_io_refuse(pdev, arg->bar, APERTURE_TRACE_OPEN,
 					 0, 0, ret);
@@ -278,20 +311,35 @@ out_put_pdev:
 	return ret;
 }
 
+/*
+ * APERTURE_IO_OPEN and APERTURE_IO_INFO, and the numbers of the first
+ * modules (_V1: the structure's size in the number), which argsz has
+ * replaced.
+ */
 static long aperture_ctl_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long uarg)
 {
 	struct aperture_io_bar arg;
+	bool open;
 	long ret;
 
-	if (cmd != APERTURE_IO_OPEN && cmd != APERTURE_IO_INFO)
+	switch (cmd) {
+	case APERTURE_IO_OPEN:
+	case APERTURE_IO_OPEN_V1:
+		open = true;
+		break;
+	case APERTURE_IO_INFO:
+	case APERTURE_IO_INFO_V1:
+		open = false;
+		break;
+	default:
 		return -ENOTTY;
+	}
 	ret = aperture_arg_get(&arg, (void __user *)uarg);
 	if (ret)
 		return ret;
-	ret = aperture_ctl_open(&arg, (void __user *)uarg,
-				cmd == APERTURE_IO_OPEN);
-	if (ret || cmd == APERTURE_IO_OPEN)
+	ret = aperture_ctl_open(&arg, (void __user *)uarg, open);
+	if (ret || open)
 		return ret;
 	return aperture_arg_put((void __user *)uarg, &arg);
 }

@@ -98,7 +98,7 @@ static long aperture_bar_ioctl(struct file *file, unsigned int cmd,
 	struct aperture_io_bar arg;
 	int err;
 
-	if (cmd != APERTURE_IO_INFO)
+	if (cmd != APERTURE_IO_INFO && cmd != APERTURE_IO_INFO_V1)
 		return -ENOTTY;
 	err = aperture_arg_get(&arg, (void __user *)uarg);
 	if (err)

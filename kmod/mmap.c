@@ -13,7 +13,8 @@
  *  - A kill (kill.c) sets bar->dead with bar->lock held for writing, so
  *    when it has the lock no fault is between its check and its insert,
  *    and after it no fault inserts anything: a touch is SIGBUS (so is a
- *    touch while the device does not decode, see aperture_bar_usable()).  Then it
+ *    touch while the device does not decode, see aperture_bar_decodes()).
+ *    Then it
  *    calls unmap_mapping_range() on the address_space of every handle's
  *    inode, which zaps every entry of every vma linked there, whenever
  *    and through whichever file (the descriptor, a re-open through
@@ -45,7 +46,7 @@ static vm_fault_t aperture_vm_fault(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	down_read(&bar->lock);
-	if (!aperture_bar_usable(bar))
+	if (!aperture_bar_usable(bar) && !aperture_bar_decodes(bar))
 		ret = vmf_insert_pfn_prot(vma, vmf->address,
 					  (bar->start >> PAGE_SHIFT) +
 					  vmf->pgoff,
@@ -105,7 +106,7 @@ static int aperture_bar_do_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = h;
 
 	down_read(&bar->lock);
-	err = aperture_bar_usable(bar);
+	err = aperture_bar_usable(bar) ?: aperture_bar_decodes(bar);
 	up_read(&bar->lock);
 	return err;
 }

@@ -44,15 +44,40 @@ bool aperture_strict(void)
 }
 
 /*
- * Reads iomem=relaxed from /proc/cmdline: the kernel keeps its own flag
+ * Whether a kernel command line leaves devmem relaxed, as the kernel's
+ * own early parameter strict_iomem() decides: each iomem= in turn sets
+ * relaxed if its value holds "relaxed" and strict if it holds "strict",
+ * so the last one wins; parameters stop at "--" (the rest is init's).
+ * Words are split at white space (quoting is not followed).
+ */
+static bool aperture_cmdline_relaxed(char *line)
+{
+	bool relaxed = false;
+	char *word;
+
+	while ((word = strsep(&line, " \t\n"))) {
+		if (!strcmp(word, "--"))
+			break;
+		if (strncmp(word, "iomem=", 6))
+			continue;
+		if (strstr(word + 6, "relaxed"))
+			relaxed = true;
+		if (strstr(word + 6, "strict"))
+			relaxed = false;
+	}
+	return relaxed;
+}
+
+/*
+ * Reads iomem= from /proc/cmdline: the kernel keeps its own flag
  * (strict_iomem_checks) private.  Unreadable: strict.
  */
 void aperture_policy_init(void)
 {
 	struct file *f;
 	loff_t pos = 0;
-	char *buf, *p;
 	ssize_t n;
+	char *buf;
 
 	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
@@ -61,10 +86,8 @@ void aperture_policy_init(void)
 	if (!IS_ERR(f)) {
 		n = kernel_read(f, buf, PAGE_SIZE - 1, &pos);
 		filp_close(f, NULL);
-		for (p = buf; n > 0 && (p = strstr(p, "iomem=relaxed")); p++)
-			if ((p == buf || p[-1] == ' ') &&
-			    (p[13] == ' ' || p[13] == '\n' || !p[13]))
-				iomem_relaxed = true;
+		if (n > 0)
+			iomem_relaxed = aperture_cmdline_relaxed(buf);
 	}
 	kfree(buf);
 	if (iomem_relaxed)

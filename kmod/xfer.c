@@ -233,6 +233,10 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 	if ((u64)pos >= bar->size)
 		return write ? -ENOSPC : 0;
 	count = min_t(u64, count, bar->size - pos);
+	/* Config space is read once per transfer, not per window. */
+	err = aperture_bar_decodes(bar);
+	if (err)
+		return err;
 
 	bounce = aperture_bounce_get(h, count, stackbuf, &cap);
 	while (done < count) {

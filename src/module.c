@@ -25,6 +25,8 @@ int ap_module_open(void)
 int ap_module_bar(int ctl, const struct ap_func *f, int bar, uint32_t flags,
 		  bool open, struct aperture_io_bar *out)
 {
+	int ret;
+
 	memset(out, 0, sizeof(*out));
 	out->argsz = sizeof(*out);
 	out->domain = f->domain;
@@ -33,7 +35,12 @@ int ap_module_bar(int ctl, const struct ap_func *f, int bar, uint32_t flags,
 	out->bar = bar;
 	out->flags = flags;
 	out->fd = -1;
-	if (ioctl(ctl, open ? APERTURE_IO_OPEN : APERTURE_IO_INFO, out) < 0)
+	ret = ioctl(ctl, open ? APERTURE_IO_OPEN : APERTURE_IO_INFO, out);
+	/* A module older than the sizeless numbers knows only its first. */
+	if (ret < 0 && errno == ENOTTY)
+		ret = ioctl(ctl, open ? APERTURE_IO_OPEN_V1 :
+			    APERTURE_IO_INFO_V1, out);
+	if (ret < 0)
 		return -errno;
 	if (!open)
 		out->fd = -1;

@@ -1,8 +1,10 @@
 /*
  * check_abi.c - the ABI headers in include/ as user space sees them.
  *
- * "layout" pins struct aperture_io_bar, the ioctl numbers and the flag
- * values (changing any of them breaks the daemon against an older module).
+ * "layout" pins struct aperture_io_bar, the ioctl numbers (today's, with
+ * no size in them, and the first ones, which the module still accepts)
+ * and the flag values (changing any of them breaks the daemon against an
+ * older module).
  * "strict" compiles every header in include/ on its own, and all of them
  * together, with -std=c99 -pedantic -Werror, as a program including them
  * would (libevdev's test does the same); the compiler is $CC or cc, the
@@ -40,11 +42,18 @@ START_TEST(layout)
 	ck_assert_uint_eq(offsetof(struct aperture_io_bar, width), 48);
 	ck_assert_uint_eq(offsetof(struct aperture_io_bar, state), 52);
 
-	/* _IOWR(0xA7, n, 56 bytes) */
-	ck_assert_uint_eq(APERTURE_IO_OPEN, 0xc038a700u);
-	ck_assert_uint_eq(APERTURE_IO_INFO, 0xc038a701u);
-	ck_assert_uint_eq(_IOC_SIZE(APERTURE_IO_OPEN),
-			  sizeof(struct aperture_io_bar));
+	/*
+	 * _IO(0xA7, n): no size in the number, argsz says it, so that the
+	 * structure can grow without new numbers (as VFIO's ioctls).
+	 */
+	ck_assert_uint_eq(APERTURE_IO_OPEN, 0xa700u);
+	ck_assert_uint_eq(APERTURE_IO_INFO, 0xa701u);
+	ck_assert_uint_eq(_IOC_SIZE(APERTURE_IO_OPEN), 0);
+	ck_assert_uint_eq(_IOC_DIR(APERTURE_IO_INFO), _IOC_NONE);
+	/* The first numbers, _IOWR(0xA7, n, 56 bytes), stay accepted. */
+	ck_assert_uint_eq(APERTURE_IO_OPEN_V1, 0xc038a700u);
+	ck_assert_uint_eq(APERTURE_IO_INFO_V1, 0xc038a701u);
+	ck_assert_uint_eq(_IOC_SIZE(APERTURE_IO_OPEN_V1), 56);
 	ck_assert_uint_eq(APERTURE_IO_ABI_VERSION, 1);
 }
 END_TEST

@@ -412,4 +412,52 @@ static inline int mu_klog_count(const char *needle)
 	return count;
 }
 
+/* len (1, 2 or 4) bytes of d's config space at off, through sysfs. */
+static inline uint32_t mu_cfg_read(const struct mu_dev *d, unsigned int off,
+				   unsigned int len)
+{
+	char path[160];
+	uint32_t v = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
+		 d->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(pread(fd, &v, len, off), (ssize_t)len);
+	close(fd);
+	return v;
+}
+
+/* Writes len (1, 2 or 4) bytes of v at off of d's config space. */
+static inline void mu_cfg_write(const struct mu_dev *d, unsigned int off,
+				unsigned int len, uint32_t v)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
+		 d->name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(pwrite(fd, &v, len, off), (ssize_t)len);
+	close(fd);
+}
+
+/* Offset of d's capability id in config space (as setpci's CAP_xx), or 0. */
+static inline unsigned int mu_cfg_cap(const struct mu_dev *d, unsigned int id)
+{
+	unsigned int pos, n;
+
+	if (!(mu_cfg_read(d, 6, 2) & 0x10))	/* PCI_STATUS_CAP_LIST */
+		return 0;
+	pos = mu_cfg_read(d, 0x34, 1) & 0xfc;
+	for (n = 0; pos && n < 48; n++) {
+		if (mu_cfg_read(d, pos, 1) == id)
+			return pos;
+		pos = mu_cfg_read(d, pos + 1, 1) & 0xfc;
+	}
+	return 0;
+}
+
 #endif /* MODULE_UTIL_H */
