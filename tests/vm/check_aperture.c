@@ -6,7 +6,8 @@
  * Bochs DISPI registers, each error with its exit status and message
  * (including a user the mount does not let in, and no mount at all), the
  * dry run touching nothing, the library's calls with waits that succeed
- * and time out and mmap where the mount offers it, the trace of a script's
+ * and time out and mmap where the mount offers it, its reads of exactly
+ * the width asked on a mapping of the device there, the trace of a script's
  * accesses (and of refusals and mmap) through the module's tracepoints,
  * and the example Check suite (examples/edu) built from the staged install
  * as a user builds it.
@@ -249,6 +250,43 @@ START_TEST(lib_calls_on_edu)
 }
 END_TEST
 
+/*
+ * The width asked, exactly: where the mount maps BAR files onto the
+ * device (passthrough), a library read is one load on the mapping, and
+ * an 8-byte read of edu below 0x80 gets edu's all-ones (it answers only
+ * 4-byte accesses there); through the BAR file the module reads a
+ * register BAR 32 bits at a time, so the same read gets IDENT and
+ * LIVENESS.  APERTURE_ACCESS_FILE is the file's way on any mount.
+ */
+START_TEST(lib_width_on_the_device)
+{
+	struct aperture *ap = NULL;
+	char info[256];
+	uint64_t q = 0;
+	uint32_t v32 = 0;
+
+	need_mount();
+	ck_assert_int_eq(aperture_open(NULL, "1234:11e8", &ap), 0);
+	ck_assert_int_eq(aperture_info(ap, "bar0.mmap", info, sizeof(info)), 0);
+	ck_assert_int_eq(aperture_write32(ap, 0, 0x4, 0x12345678), 0);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x0, 8, &q), 0);
+	if (!strcmp(info, "yes"))
+		ck_assert_uint_eq(q, ~0ull);
+	else
+		ck_assert_uint_eq(q, 0xedcba987010000edull);
+	/* 4-byte accesses work either way, the liveness inverse included. */
+	ck_assert_int_eq(aperture_read32(ap, 0, 0x4, &v32), 0);
+	ck_assert_uint_eq(v32, 0xedcba987);
+	ck_assert_int_eq(aperture_set_access(ap, APERTURE_ACCESS_FILE), 0);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x0, 8, &q), 0);
+	ck_assert_uint_eq(q, 0xedcba987010000edull);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x2, 4, &q), -EINVAL);
+	ck_assert_str_eq(aperture_last_error(ap), FS_EDU " bar0 0x2.l: read: "
+			 "not aligned to its width (never split)");
+	aperture_close(ap);
+}
+END_TEST
+
 /* ---- the trace -------------------------------------------------------- */
 
 #define TRACEFS	"mountpoint -q /sys/kernel/tracing || " \
@@ -442,6 +480,7 @@ Suite *aperture_suite(void)
 
 	tc = tcase_create("library");
 	tcase_add_test(tc, lib_calls_on_edu);
+	tcase_add_test(tc, lib_width_on_the_device);
 	tcase_add_test(tc, example_edu_suite);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
