@@ -241,8 +241,12 @@ START_TEST(calls_only_c_posix_and_libpci)
 		size_t n;
 		bool found = false;
 
-		/* The runtime's own, and glibc's names of C and POSIX calls. */
+		/* The runtime's own (sanitizers' too), and glibc's names of
+		 * C and POSIX calls. */
 		if (!strncmp(w, "_ITM_", 5) || !strcmp(w, "__gmon_start__") ||
+		    !strncmp(w, "__asan_", 7) || !strncmp(w, "__ubsan_", 8) ||
+		    !strncmp(w, "__sanitizer_", 12) ||
+		    !strncmp(w, "__tsan_", 7) ||
 		    !strncmp(w, "__cxa_finalize@", 15) ||
 		    !strncmp(w, "__ctype_", 8) ||
 		    !strncmp(w, "__errno_location@", 17) ||
