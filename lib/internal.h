@@ -28,7 +28,6 @@ struct aperture_bar {
 	int fd;			/* the BAR file, -1 until opened */
 	int wr_err;		/* 0, or -errno why fd is read-only */
 	uint64_t size;		/* its size (st_size) once opened */
-	dev_t dev;		/* its st_dev: the mount's device */
 	void *map;		/* aperture_map()'s mapping, or NULL */
 	size_t map_len;		/* its length */
 	enum apl_io io_how;	/* how register accesses go */
@@ -66,12 +65,11 @@ void apl_io_decide(struct aperture *ap, struct aperture_bar *b);
 void apl_io_drop(struct aperture_bar *b);
 
 /*
- * Whether the shared mapping at @addr maps a file on a device other than
- * @dev, as /proc/self/maps says: then it is not the page cache of a file
- * of the mount (@dev) but its backing file (FUSE passthrough).  false
- * when in doubt.
+ * Whether the mapping at @addr is I/O memory (VM_IO and VM_PFNMAP: "io"
+ * and "pf" in its VmFlags in /proc/self/smaps), the module's mapping of
+ * the BAR, and not page cache.  false when in doubt.
  */
-bool apl_maps_other_device(const void *addr, dev_t dev);
+bool apl_maps_io(const void *addr);
 
 /* Pauses of a poll: 10 us doubling to 10 ms, cut at the deadline. */
 struct apl_poll {

@@ -4,51 +4,65 @@
  * where it is the device itself, else the BAR file.
  *
  * A shared mmap of a BAR file succeeds only where the mount has FUSE
- * passthrough: the kernel then maps the backing file (the module's
- * per-BAR descriptor, whose pages are the BAR; on a fake machine its
- * backing file), and loads and stores on it are accesses of exactly
- * their width.  A mapping that succeeds any other way would be the page
- * cache of the FUSE file (stale bytes, and a page-sized read-modify-
- * write of the device on write-back), so the mapping is kept only if
- * /proc/self/maps shows it maps a file on another device than the
- * mount's; otherwise, and where mmap fails (ENODEV without passthrough,
- * EINVAL for a BAR smaller than a page), accesses are pread/pwrite.
+ * passthrough: the kernel then maps the backing file, the module's
+ * per-BAR descriptor, whose mmap maps the BAR's pages (VM_IO |
+ * VM_PFNMAP), and loads and stores on it are accesses of exactly their
+ * width.  A mapping that succeeds any other way would be page cache (the
+ * FUSE file's: stale bytes, and a page-sized read-modify-write of the
+ * device on write-back; or a fake machine's backing file), so the
+ * mapping is kept only if /proc/self/smaps says it is I/O memory ("io"
+ * and "pf" in its VmFlags).  /proc/self/maps cannot tell: since Linux 6.8
+ * it shows a backing file's user-visible inode, the FUSE file's.
+ * Otherwise, and where mmap fails (ENODEV without passthrough, EINVAL for
+ * a BAR smaller than a page), accesses are pread/pwrite.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-bool apl_maps_other_device(const void *addr, dev_t dev)
+/* Whether the VmFlags line @flags ("VmFlags: rd wr sh ...") has @f. */
+static bool apl_has_flag(const char *flags, const char *f)
+{
+	size_t n = strlen(f);
+
+	for (const char *p = strchr(flags, ':'); p && *p; p++)
+		if (p[-1] == ' ' && !strncmp(p, f, n) &&
+		    (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+bool apl_maps_io(const void *addr)
 {
 	unsigned long start, end;
-	unsigned int maj, min;
 	char *line = NULL;
 	size_t cap = 0;
-	bool other = false;
+	bool in = false, io = false;
 	FILE *f;
 
-	f = fopen("/proc/self/maps", "re");
+	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return false;
-	/* START-END PERMS OFFSET MAJ:MIN INODE [PATH] */
+	/* A VMA: "START-END PERMS ...", its "Key: value" lines, VmFlags. */
 	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%lx-%lx %*s %*s %x:%x", &start, &end, &maj,
-			   &min) != 4 || start != (unsigned long)addr)
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = start == (unsigned long)addr;
 			continue;
-		/* 0:0 is no file at all: not what a BAR file maps. */
-		other = (maj || min) &&
-			(maj != major(dev) || min != minor(dev));
-		break;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			io = apl_has_flag(line, "io") && apl_has_flag(line, "pf");
+			break;
+		}
 	}
 	free(line);
 	fclose(f);
-	return other;
+	return io;
 }
 
 void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
@@ -64,7 +78,7 @@ void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
 		 MAP_SHARED, b->fd, 0);
 	if (p == MAP_FAILED)
 		return;
-	if (!apl_maps_other_device(p, b->dev)) {
+	if (!apl_maps_io(p)) {
 		munmap(p, b->size);
 		return;
 	}

@@ -262,7 +262,6 @@ int apl_bar_get(struct aperture *ap, int bar, struct aperture_bar **out)
 			return ret;
 		}
 		b->size = st.st_size;
-		b->dev = st.st_dev;
 		b->io_how = APL_IO_UNDECIDED;
 	}
 	*out = b;

@@ -123,9 +123,9 @@ int aperture_info(struct aperture *ap, const char *key, char *buf,
  *    daemon and the module see that width (within the module's rules for
  *    the BAR: a register BAR is read 32 bits at a time unless the mount
  *    has a width).
- * A mapping is used only when /proc/self/maps shows it maps a file other
- * than the BAR file (the module's descriptor, or a fake machine's backing
- * file): never a page-cache mapping of the FUSE file.  Values are in the
+ * A mapping is used only when /proc/self/smaps shows it is I/O memory
+ * (the module's mapping of the BAR): never page cache (of the FUSE file,
+ * or of a fake machine's backing file).  Values are in the
  * CPU's order; the device's bytes are little endian, as PCI is.  -EINVAL
  * for another width or an @off not a multiple of it (never split),
  * -ERANGE past the end of the BAR, else the errno of the access.  On a

@@ -4,9 +4,9 @@
  * out as a mount and made of plain files (tests/unit/client_util.h):
  *
  *   - a register access never uses a page-cache mapping: the tree's BAR
- *     files map (plain files), but the mapping maps the very file, so
- *     accesses stay pread/pwrite and no mapping of the BAR file is left
- *     in /proc/self/maps (where the mount maps the device, FUSE
+ *     files map (plain files), but not as I/O memory, so accesses stay
+ *     pread/pwrite and no mapping of the BAR file is left in
+ *     /proc/self/maps (where the mount maps the device, FUSE
  *     passthrough, tests/vm/check_aperture.c shows the mapping is used);
  *   - aperture_last_error() is per handle: another handle's failure
  *     does not change it;
