@@ -13,8 +13,10 @@
  * mapping is kept only if /proc/self/smaps says it is I/O memory ("io"
  * and "pf" in its VmFlags).  /proc/self/maps cannot tell: since Linux 6.8
  * it shows a backing file's user-visible inode, the FUSE file's.
- * Otherwise, and where mmap fails (ENODEV without passthrough, EINVAL for
- * a BAR smaller than a page), accesses are pread/pwrite.
+ * Otherwise, where mmap fails (ENODEV without passthrough, EINVAL for a
+ * BAR smaller than a page), and where the mount fixes the BAR's access
+ * width (-o width=N: info's "barN.width" is not "auto"; the module
+ * applies it to what reaches it), accesses are pread/pwrite.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,9 +72,16 @@ void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
 
+	char key[32], width[16];
+
 	b->io_how = APL_IO_FILE;
 	if (ap->access != APERTURE_ACCESS_AUTO || !b->size ||
 	    b->size < (uint64_t)page || b->size > SIZE_MAX)
+		return;
+	/* A mount with -o width=N: the module applies it, on the file. */
+	snprintf(key, sizeof(key), "bar%d.width", (int)(b - ap->bars));
+	if (aperture_info(ap, key, width, sizeof(width)) ||
+	    strcmp(width, "auto"))
 		return;
 	p = mmap(NULL, b->size, PROT_READ | (b->wr_err ? 0 : PROT_WRITE),
 		 MAP_SHARED, b->fd, 0);

@@ -256,11 +256,13 @@ END_TEST
  * an 8-byte read of edu below 0x80 gets edu's all-ones (it answers only
  * 4-byte accesses there); through the BAR file the module reads a
  * register BAR 32 bits at a time, so the same read gets IDENT and
- * LIVENESS.  APERTURE_ACCESS_FILE is the file's way on any mount.
+ * LIVENESS.  APERTURE_ACCESS_FILE is the file's way on any mount, and
+ * the only way on a mount with -o width=N.
  */
 START_TEST(lib_width_on_the_device)
 {
 	struct aperture *ap = NULL;
+	struct fs_mount m;
 	char info[256];
 	uint64_t q = 0;
 	uint32_t v32 = 0;
@@ -284,6 +286,15 @@ START_TEST(lib_width_on_the_device)
 	ck_assert_str_eq(aperture_last_error(ap), FS_EDU " bar0 0x2.l: read: "
 			 "not aligned to its width (never split)");
 	aperture_close(ap);
+	/* A mount with a fixed width keeps its rule: the module refuses a
+	 * 16-bit write there, mapping or not. */
+	fs_mount(&m, "/tmp/ap-w32-lib", "width=32");
+	ck_assert_int_eq(aperture_open("/tmp/ap-w32-lib", "00:04.0", &ap), 0);
+	ck_assert_int_eq(aperture_read32(ap, 0, 0x0, &v32), 0);
+	ck_assert_uint_eq(v32, 0x010000ed);
+	ck_assert_int_eq(aperture_write(ap, 0, 0x4, 2, 1), -EINVAL);
+	aperture_close(ap);
+	fs_umount(&m);
 }
 END_TEST
 
