@@ -70,24 +70,22 @@ bool apl_maps_io(const void *addr)
 void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	void *p;
-
 	char key[32], width[16];
+	void *p;
 
 	b->io_how = APL_IO_FILE;
 	if (ap->access != APERTURE_ACCESS_AUTO || !b->size ||
 	    b->size < (uint64_t)page || b->size > SIZE_MAX)
 		return;
-	/* A mount with -o width=N: the module applies it, on the file. */
-	snprintf(key, sizeof(key), "bar%d.width", (int)(b - ap->bars));
-	if (aperture_info(ap, key, width, sizeof(width)) ||
-	    strcmp(width, "auto"))
-		return;
+	/* mmap first: without passthrough it fails at once (no request). */
 	p = mmap(NULL, b->size, PROT_READ | (b->wr_err ? 0 : PROT_WRITE),
 		 MAP_SHARED, b->fd, 0);
 	if (p == MAP_FAILED)
 		return;
-	if (!apl_maps_io(p)) {
+	/* A mount with -o width=N: the module applies it, on the file. */
+	snprintf(key, sizeof(key), "bar%d.width", (int)(b - ap->bars));
+	if (!apl_maps_io(p) || aperture_info(ap, key, width, sizeof(width)) ||
+	    strcmp(width, "auto")) {
 		munmap(p, b->size);
 		return;
 	}
