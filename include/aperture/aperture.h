@@ -330,8 +330,11 @@ int aperture_set_access(struct aperture *ap, int how);
 const char *aperture_errno_name(int err);
 
 /*
- * Why the last call on @ap that failed did, as one line naming the
- * function, the BAR, offset and width or the register, and the reason
+ * Why the last access on @ap that failed did (a read, write, update,
+ * range, wait, named register call, snapshot or map; the checks without
+ * access, aperture_info() and aperture_bar_size() leave it alone), as one
+ * line naming the function, the BAR, offset and width or the register,
+ * and the reason
  * ("0000:00:04.0 bar0 0x100000.l: read: past the end of bar0 (0x100000
  * bytes)", "0000:00:04.0 regs/edu/LIVENESS: 'abc': not a number");
  * "" if none failed.  Kept in @ap, so other handles and processes never
