@@ -18,13 +18,6 @@
 
 #include "internal.h"
 
-/* Widths the mapping serves in one load or store (8 on 64-bit only). */
-#if UINTPTR_MAX > 0xffffffffu
-#define APL_IO_WIDTHS	0x116u	/* bits 1, 2, 4, 8 */
-#else
-#define APL_IO_WIDTHS	0x016u	/* bits 1, 2, 4 */
-#endif
-
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define apl_le16(x)	__builtin_bswap16(x)
 #define apl_le32(x)	__builtin_bswap32(x)
@@ -51,10 +44,12 @@ apl_io_at(struct aperture *ap, int bar, uint64_t off, unsigned int width)
 	struct aperture_bar *b;
 
 	if (!ap || (unsigned int)bar >= APERTURE_NR_BARS || width > 8 ||
-	    !(APL_IO_WIDTHS >> width & 1) || (off & (width - 1)))
+	    (off & (width - 1)))
 		return NULL;
 	b = &ap->bars[bar];
-	if (!b->io || off >= b->size || width > b->size - off)
+	/* io_widths is 0 while there is no mapping. */
+	if (!(b->io_widths >> width & 1) || off >= b->size ||
+	    width > b->size - off)
 		return NULL;
 	return b->io + off;
 }

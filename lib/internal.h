@@ -9,12 +9,20 @@
 #define APERTURE_LIB_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "aperture/aperture.h"
 
 /* Longest aperture_last_error() message, with its NUL. */
 #define APL_ERR_MAX	320
+
+/* Widths a mapping serves in one load or store (8 on 64-bit only). */
+#if UINTPTR_MAX > 0xffffffffu
+#define APL_IO_WIDTHS	0x116u	/* bits 1, 2, 4, 8 */
+#else
+#define APL_IO_WIDTHS	0x016u	/* bits 1, 2, 4 */
+#endif
 
 /* How register accesses of a BAR go, once decided (apl_io_decide()). */
 enum apl_io {
@@ -32,6 +40,7 @@ struct aperture_bar {
 	size_t map_len;		/* its length */
 	enum apl_io io_how;	/* how register accesses go */
 	volatile unsigned char *io; /* APL_IO_MAP: the device, size bytes */
+	unsigned int io_widths;	/* widths io serves: bit 1, 2, 4, 8 */
 };
 
 struct aperture {

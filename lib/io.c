@@ -14,9 +14,11 @@
  * and "pf" in its VmFlags).  /proc/self/maps cannot tell: since Linux 6.8
  * it shows a backing file's user-visible inode, the FUSE file's.
  * Otherwise, where mmap fails (ENODEV without passthrough, EINVAL for a
- * BAR smaller than a page), and where the mount fixes the BAR's access
- * width (-o width=N: info's "barN.width" is not "auto"; the module
- * applies it to what reaches it), accesses are pread/pwrite.
+ * BAR smaller than a page), accesses are pread/pwrite.  Where the BAR
+ * has a width (info's "barN.width: 32": a register BAR, or -o width=N),
+ * only accesses of that width use the mapping, which is what the module
+ * would make of them; the others go to the file, where the module
+ * applies its rule to them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,10 +84,26 @@ void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
 		 MAP_SHARED, b->fd, 0);
 	if (p == MAP_FAILED)
 		return;
-	/* A mount with -o width=N: the module applies it, on the file. */
+	/*
+	 * The widths the module would make as asked: every one where info
+	 * says "auto" (a prefetchable BAR), else only its width N (a
+	 * register BAR is 32; a mount's -o width=N).  The others go to the
+	 * file, where the module applies its rule (a dword read and the
+	 * bytes picked, or EINVAL).
+	 */
 	snprintf(key, sizeof(key), "bar%d.width", (int)(b - ap->bars));
-	if (!apl_maps_io(p) || aperture_info(ap, key, width, sizeof(width)) ||
-	    strcmp(width, "auto")) {
+	if (!apl_maps_io(p) || aperture_info(ap, key, width, sizeof(width))) {
+		munmap(p, b->size);
+		return;
+	}
+	if (!strcmp(width, "auto"))
+		b->io_widths = APL_IO_WIDTHS;
+	else if (!strcmp(width, "8") || !strcmp(width, "16") ||
+		 !strcmp(width, "32") || !strcmp(width, "64"))
+		b->io_widths = APL_IO_WIDTHS & 1u << (atoi(width) / 8);
+	else
+		b->io_widths = 0;
+	if (!b->io_widths) {
 		munmap(p, b->size);
 		return;
 	}
@@ -98,6 +116,7 @@ void apl_io_drop(struct aperture_bar *b)
 	if (b->io)
 		munmap((void *)b->io, b->size);
 	b->io = NULL;
+	b->io_widths = 0;
 	b->io_how = APL_IO_UNDECIDED;
 }
 

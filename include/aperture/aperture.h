@@ -125,9 +125,11 @@ int aperture_info(struct aperture *ap, const char *key, char *buf,
  *    has a width).
  * A mapping is used only when /proc/self/smaps shows it is I/O memory
  * (the module's mapping of the BAR): never page cache (of the FUSE file,
- * or of a fake machine's backing file); and only where info's
- * "barN.width" is "auto": a mount with -o width=N keeps every access on
- * the file, where the module applies that width.  Values are in the
+ * or of a fake machine's backing file); and where the BAR has a width
+ * (info's "barN.width: 32": a register BAR, or a mount's -o width=N) only
+ * for accesses of that width, which the module would make as they are:
+ * others go to the file, where the module applies its rule (a dword read
+ * and the bytes picked, or EINVAL).  Values are in the
  * CPU's order; the device's bytes are little endian, as PCI is.  -EINVAL
  * for another width or an @off not a multiple of it (never split),
  * -ERANGE past the end of the BAR, else the errno of the access.  On a

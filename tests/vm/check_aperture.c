@@ -251,11 +251,11 @@ START_TEST(lib_calls_on_edu)
 END_TEST
 
 /*
- * Widths on either way: Debian 13's QEMU (10.0) splits an 8-byte access
- * of edu's registers into two 4-byte ones, so an 8-byte read gets IDENT
- * and LIVENESS whether it is one load on the mapping or the module's two
- * reads.  APERTURE_ACCESS_FILE is the file's way on any mount, and the
- * only way on a mount with -o width=N.  Which way a read went is in the
+ * Widths: edu's BAR0 is a register BAR (info's width 32), so only 4-byte
+ * accesses use a mapping; an 8-byte read goes to the file, where the
+ * module reads two dwords (IDENT and LIVENESS), on any mount and with
+ * APERTURE_ACCESS_FILE alike.  On a mount with -o width=32 a 16-bit
+ * write is the module's EINVAL.  Which way a 4-byte read went is in the
  * trace (lib_reads_on_the_mapping).
  */
 START_TEST(lib_width_on_the_device)
