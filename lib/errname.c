@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * errname.c - symbolic names of errno values, from a table of our own:
- * glibc's strerrorname_np is glibc 2.32's alone, and the library must
- * build on any libc.  The table holds every errno the library, the
- * daemon and the module hand back, and the common ones beside them.
+ * errname.c - errors: symbolic names of errno values, and why the last
+ * failed call on a handle failed.
+ *
+ * The names come from a table of our own: glibc's strerrorname_np is
+ * glibc 2.32's alone, and the library must build on any libc.  The table
+ * holds every errno the library, the daemon and the module hand back, and
+ * the common ones beside them.  The reason of a failure is kept in its
+ * handle, so that no other handle, thread or process can change it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -37,4 +43,23 @@ const char *aperture_errno_name(int err)
 		if (aperture_errnames[i].err == err)
 			return aperture_errnames[i].name;
 	return NULL;
+}
+
+int apl_fail(struct aperture *ap, int ret, const char *fmt, ...)
+{
+	va_list va;
+	int n;
+
+	if (!ap)
+		return ret;
+	n = snprintf(ap->err, sizeof(ap->err), "%s ", ap->slot);
+	va_start(va, fmt);
+	vsnprintf(ap->err + n, sizeof(ap->err) - n, fmt, va);
+	va_end(va);
+	return ret;
+}
+
+const char *aperture_last_error(const struct aperture *ap)
+{
+	return ap ? ap->err : "";
 }

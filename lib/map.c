@@ -4,7 +4,9 @@
  *
  * A BAR file maps only where the mount has FUSE passthrough; elsewhere
  * mmap fails (ENODEV) and the function's info file says why on its
- * "barN.mmap: no (REASON)" line, which is what the caller gets back.
+ * "barN.mmap: no (REASON)" line, which is what the caller gets back, in
+ * @why and in aperture_last_error().  That line is the mount's, fixed
+ * when it was mounted: no other caller changes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ int aperture_map(struct aperture *ap, int bar, volatile void **addr,
 		 size_t *len, char *why, size_t whylen)
 {
 	struct aperture_bar *b;
+	char reason[256];
 	void *p;
 	int ret;
 
@@ -60,9 +63,12 @@ int aperture_map(struct aperture *ap, int bar, volatile void **addr,
 	return 0;
 
 out_why:
+	if (!ap)
+		return ret;
+	aperture_map_why(ap, bar, ret, reason, sizeof(reason));
 	if (why && whylen)
-		aperture_map_why(ap, bar, ret, why, whylen);
-	return ret;
+		snprintf(why, whylen, "%s", reason);
+	return apl_fail(ap, ret, "bar%d: mmap: %s", bar, reason);
 }
 
 int aperture_unmap(struct aperture *ap, int bar)

@@ -174,6 +174,11 @@ int aperture_open(const char *mount, const char *dev, struct aperture **out)
 		return -ENOMEM;
 	for (int i = 0; i < APERTURE_NR_BARS; i++)
 		ap->bars[i].fd = -1;
+	/* getenv, not secure_getenv (glibc's): the variable only ever
+	 * turns a mapping off. */
+	if (getenv("APERTURE_ACCESS") &&
+	    !strcmp(getenv("APERTURE_ACCESS"), "file"))
+		ap->access = APERTURE_ACCESS_FILE;
 	if (mount) {
 		if (snprintf(ap->mount, sizeof(ap->mount), "%s", mount) >=
 		    (int)sizeof(ap->mount)) {
@@ -211,6 +216,7 @@ void aperture_close(struct aperture *ap)
 		return;
 	for (int i = 0; i < APERTURE_NR_BARS; i++) {
 		aperture_unmap(ap, i);
+		apl_io_drop(&ap->bars[i]);
 		if (ap->bars[i].fd >= 0)
 			close(ap->bars[i].fd);
 	}
@@ -256,6 +262,7 @@ int apl_bar_get(struct aperture *ap, int bar, struct aperture_bar **out)
 			return ret;
 		}
 		b->size = st.st_size;
+		b->io_how = APL_IO_UNDECIDED;
 	}
 	*out = b;
 	return 0;

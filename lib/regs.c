@@ -9,13 +9,14 @@
  * parsed or formatted twice.  A snapshot is the function's `registers`
  * file as it is; a diff compares two of them line by line, keyed by the
  * first four words of a line (bar<N> 0x<OFFSET> <BLOCK> <REGISTER>).
+ * A wait opens its register once and reads it at offset 0 per poll (the
+ * daemon reads the device at every read at offset 0).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,18 +25,79 @@
 static int apl_reg_path(struct aperture *ap, const char *name, char *path,
 			size_t len)
 {
-	const char *dot = strchr(name, '.');
+	const char *dot = name ? strchr(name, '.') : NULL;
 	size_t dots = 0;
 
 	if (!dot || dot == name || strchr(name, '/'))
-		return -EINVAL;
+		return apl_fail(ap, -EINVAL, "'%s': not BLOCK.REGISTER or "
+				"BLOCK.REGISTER.FIELD", name ? name : "(null)");
 	for (const char *p = name; *p; p++)
 		if (*p == '.' && (++dots > 2 || !p[1] || p[1] == '.'))
-			return -EINVAL;
+			return apl_fail(ap, -EINVAL, "'%s': not BLOCK.REGISTER "
+					"or BLOCK.REGISTER.FIELD", name);
 	if (snprintf(path, len, "%s/%s/regs/%.*s/%s", ap->mount, ap->slot,
 		     (int)(dot - name), name, dot + 1) >= (int)len)
-		return -ENAMETOOLONG;
+		return apl_fail(ap, -ENAMETOOLONG, "'%s': name too long",
+				name);
 	return 0;
+}
+
+/* "regs/BLOCK/REGISTER[.FIELD]" of @name, as the daemon names it. */
+static void apl_reg_file(const char *name, char *buf, size_t len)
+{
+	const char *dot = strchr(name, '.');
+
+	snprintf(buf, len, "regs/%.*s/%s", (int)(dot - name), name, dot + 1);
+}
+
+/* Why an access to register @name failed with @ret, for the handle. */
+static int apl_reg_fail(struct aperture *ap, const char *name, int ret,
+			bool write)
+{
+	const char *ename = aperture_errno_name(ret);
+	char file[APERTURE_PATH_MAX];
+
+	apl_reg_file(name, file, sizeof(file));
+	switch (ret) {
+	case -ENOENT:
+		return apl_fail(ap, ret, "%s: no such register in the "
+				"descriptions of the mount (aperturefs "
+				"-o regs=DIR)", file);
+	case -EACCES:
+		return apl_fail(ap, ret, "%s: %s", file, write ?
+				"read-only" : "write-only");
+	default:
+		return apl_fail(ap, ret, "%s: %s: %s (%s)", file,
+				write ? "write" : "read", strerror(-ret),
+				ename ? ename : "?");
+	}
+}
+
+/*
+ * Why the daemon refused @text for @name (EINVAL).  Its reason is a
+ * function of the register and the text alone; info's "regs.refused"
+ * line holds the last one any caller got, so it is taken only if it is
+ * about this register and this text, never another caller's.
+ */
+static int apl_reg_refused(struct aperture *ap, const char *name,
+			   const char *text)
+{
+	char file[APERTURE_PATH_MAX], want[APERTURE_PATH_MAX + 80];
+	char line[APERTURE_PATH_MAX + 256];
+	size_t tl = strlen(text), n;
+
+	if (tl && text[tl - 1] == '\n')
+		tl--;
+	apl_reg_file(name, file, sizeof(file));
+	n = (size_t)snprintf(want, sizeof(want), "%s: '%.*s': ", file,
+			     (int)tl, text);
+	if (n < sizeof(want) &&
+	    !aperture_info(ap, "regs.refused", line, sizeof(line)) &&
+	    !strncmp(line, want, n) && line[n])
+		return apl_fail(ap, -EINVAL, "%s", line);
+	return apl_fail(ap, -EINVAL, "%s: '%.*s': refused by the daemon (it "
+			"does not fit, or names no value)", file, (int)tl,
+			text);
 }
 
 int aperture_reg_access(struct aperture *ap, const char *name, int mode)
@@ -46,63 +108,89 @@ int aperture_reg_access(struct aperture *ap, const char *name, int mode)
 	return ret ? ret : apl_access(path, mode);
 }
 
-int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
-			   size_t len)
+/* Open register @name's file with @flags: a descriptor, or -errno. */
+static int apl_reg_open(struct aperture *ap, const char *name, int flags)
 {
 	char path[APERTURE_PATH_MAX + 64];
-	ssize_t n;
 	int fd, ret;
 
-	if (!len)
-		return -EINVAL;
 	ret = apl_reg_path(ap, name, path, sizeof(path));
 	if (ret)
 		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	ret = n < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
+		return apl_reg_fail(ap, name, -errno, flags != O_RDONLY);
+	return fd;
+}
+
+/* One read of the register at offset 0 of @fd: its text, no newline. */
+static int apl_reg_pread(struct aperture *ap, const char *name, int fd,
+			 char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	if (n < 0)
+		return apl_reg_fail(ap, name, -errno, false);
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
 }
 
+int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
+			   size_t len)
+{
+	int fd, ret;
+
+	if (!len)
+		return -EINVAL;
+	fd = apl_reg_open(ap, name, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	ret = apl_reg_pread(ap, name, fd, buf, len);
+	close(fd);
+	return ret;
+}
+
 int aperture_reg_write_text(struct aperture *ap, const char *name,
 			    const char *text)
 {
-	char path[APERTURE_PATH_MAX + 64];
 	size_t len = strlen(text);
 	int fd, ret;
 
-	ret = apl_reg_path(ap, name, path, sizeof(path));
-	if (ret)
-		return ret;
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	fd = apl_reg_open(ap, name, O_WRONLY | O_TRUNC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* One write(2): the daemon takes the value whole. */
 	ret = write(fd, text, len) == (ssize_t)len ? 0 : -errno;
 	if (!ret && close(fd))
-		return -errno;
-	if (ret)
+		ret = -errno;
+	else if (ret)
 		close(fd);
-	return ret;
+	if (ret == -EINVAL)
+		return apl_reg_refused(ap, name, text);
+	return ret ? apl_reg_fail(ap, name, ret, true) : 0;
+}
+
+/* @text as a number (the daemon prints 0x hex or decimal). */
+static int apl_reg_number(struct aperture *ap, const char *name,
+			  const char *text, uint64_t *val)
+{
+	char file[APERTURE_PATH_MAX], *end;
+
+	errno = 0;
+	*val = strtoull(text, &end, 0);
+	if (!errno && end != text && !*end)
+		return 0;
+	apl_reg_file(name, file, sizeof(file));
+	return apl_fail(ap, -EIO, "%s: read '%s', not a number", file, text);
 }
 
 int aperture_reg_read(struct aperture *ap, const char *name, uint64_t *val)
 {
-	char text[64], *end;
+	char text[64];
 	int ret = aperture_reg_read_text(ap, name, text, sizeof(text));
 
-	if (ret)
-		return ret;
-	errno = 0;
-	*val = strtoull(text, &end, 0);
-	return errno || end == text || *end ? -EIO : 0;
+	return ret ? ret : apl_reg_number(ap, name, text, val);
 }
 
 int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val)
@@ -116,30 +204,42 @@ int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val)
 int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
 		      unsigned int timeout_ms, uint64_t *last)
 {
-	const struct timespec pause = { 0, 1000000 };
-	struct timespec t0, t;
+	struct apl_poll poll;
+	char text[64];
 	uint64_t v;
-	int ret;
+	int fd, ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = apl_reg_open(ap, name, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	apl_poll_start(&poll, timeout_ms);
 	for (;;) {
-		bool late;
+		bool late = apl_poll_late(&poll);
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		late = (uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000u +
-			       t.tv_nsec - t0.tv_nsec >=
-		       (uint64_t)timeout_ms * 1000000;
-		ret = aperture_reg_read(ap, name, &v);
+		ret = apl_reg_pread(ap, name, fd, text, sizeof(text));
+		if (!ret)
+			ret = apl_reg_number(ap, name, text, &v);
 		if (ret)
-			return ret;
+			break;
 		if (last)
 			*last = v;
 		if (v == want)
-			return 0;
-		if (late)
-			return -ETIMEDOUT;
-		nanosleep(&pause, NULL);
+			break;
+		if (late) {
+			char file[APERTURE_PATH_MAX];
+
+			apl_reg_file(name, file, sizeof(file));
+			ret = apl_fail(ap, -ETIMEDOUT, "%s: wait: timed out "
+				       "after %u ms waiting for 0x%llx; last "
+				       "value 0x%llx", file, timeout_ms,
+				       (unsigned long long)want,
+				       (unsigned long long)v);
+			break;
+		}
+		apl_poll_pause(&poll);
 	}
+	close(fd);
+	return ret;
 }
 
 int aperture_snapshot(struct aperture *ap, char **text)
@@ -152,7 +252,7 @@ int aperture_snapshot(struct aperture *ap, char **text)
 	snprintf(path, sizeof(path), "%s/%s/registers", ap->mount, ap->slot);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return apl_fail(ap, -errno, "registers: %s", strerror(errno));
 	do {
 		if (n + 4096 + 1 > cap) {
 			char *nb = realloc(buf, cap = 2 * cap + 8192);

@@ -177,7 +177,7 @@ int ap_filter_add_list(struct ap_filter_list *fl, const char *list,
 	int ret;
 
 	while (*p) {
-		end = strchrnul(p, ';');
+		end = p + strcspn(p, ";");	/* strchrnul is glibc's */
 		one = strndup(p, end - p);
 		if (!one)
 			return -ENOMEM;

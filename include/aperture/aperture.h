@@ -11,8 +11,9 @@
  *	cc t.c $(pkg-config --cflags --libs aperture)
  *
  * Every function returns 0 (or a count) on success and a negative errno on
- * failure; none prints, none exits.  One struct aperture is one PCI
- * function; it is not thread-safe (use one per thread).
+ * failure; none prints, none exits; aperture_last_error() says why the
+ * last call on a handle failed.  One struct aperture is one PCI function;
+ * it is not thread-safe (use one per thread).
  */
 #ifndef APERTURE_APERTURE_H
 #define APERTURE_APERTURE_H
@@ -31,7 +32,7 @@ extern "C" {
  * patch (0x000200 is 0.2.0), for #if, as libpci's PCI_LIB_VERSION.
  * aperture_version() is the library's own, at run time.
  */
-#define APERTURE_LIB_VERSION	0x000200
+#define APERTURE_LIB_VERSION	0x000300
 
 /* The version of the library loaded, in APERTURE_LIB_VERSION's form. */
 unsigned int aperture_version(void);
@@ -113,11 +114,28 @@ int aperture_info(struct aperture *ap, const char *key, char *buf,
 
 /*
  * Read or write one value of @width bytes (1, 2, 4 or 8) at @off of BAR
- * @bar: exactly one pread/pwrite of @width bytes on the BAR file, so the
- * device sees one access of that width (within the module's rules for the
- * BAR).  Values are in the CPU's order; the device's bytes are little
- * endian, as PCI is.  -EINVAL for another width or an @off not a multiple
- * of it, -ERANGE past the end of the BAR, else the errno of the access.
+ * @bar, as one access of exactly that width:
+ *  - where the mount maps BAR files onto the device itself (FUSE
+ *    passthrough: info's "barN.mmap: yes"), one volatile load or store of
+ *    @width bytes on a shared mapping of the BAR, made at the first access
+ *    (an 8-byte access on a 32-bit build goes the file's way);
+ *  - elsewhere, one pread/pwrite of @width bytes on the BAR file, so the
+ *    daemon and the module see that width (within the module's rules for
+ *    the BAR: a register BAR is read 32 bits at a time unless the mount
+ *    has a width).
+ * A mapping is used only when /proc/self/smaps shows it is I/O memory
+ * (the module's mapping of the BAR): never page cache (of the FUSE file,
+ * or of a fake machine's backing file); and where the BAR has a width
+ * (info's "barN.width: 32": a register BAR, or a mount's -o width=N) only
+ * for accesses of that width, which the module would make as they are:
+ * others go to the file, where the module applies its rule (a dword read
+ * and the bytes picked, or EINVAL).  Values are in the
+ * CPU's order; the device's bytes are little endian, as PCI is.  -EINVAL
+ * for another width or an @off not a multiple of it (never split),
+ * -ERANGE past the end of the BAR, else the errno of the access.  On a
+ * mapping, a function removed or claimed by a driver while @ap is open
+ * makes the next access SIGBUS, as for any mapping of it: tests that
+ * remove devices set APERTURE_ACCESS_FILE and get -ENODEV instead.
  */
 int aperture_read(struct aperture *ap, int bar, uint64_t off,
 		  unsigned int width, uint64_t *val);
@@ -209,9 +227,13 @@ long aperture_pwrite(struct aperture *ap, int bar, uint64_t off,
 
 /*
  * Poll until (value & @mask) == (@want & @mask) or @timeout_ms passed
- * (Check's default test timeout is 4 s: take one below it).  The last
- * value read goes to @last if not NULL, on success and on timeout alike.
- * 0 on a match, -ETIMEDOUT when time ran out, else the read's -errno.
+ * (Check's default test timeout is 4 s: take one below it).  Each poll is
+ * one read as aperture_read() makes it, on the BAR opened once; the pause
+ * between polls starts at 10 us and doubles up to 10 ms, so a wait costs
+ * about 100 reads a second however long it lasts, and a change is seen
+ * within about 10 ms.  The last value read goes to @last if not NULL, on
+ * success and on timeout alike.  0 on a match, -ETIMEDOUT when time ran
+ * out, else the read's -errno.
  */
 int aperture_wait(struct aperture *ap, int bar, uint64_t off,
 		  unsigned int width, uint64_t mask, uint64_t want,
@@ -225,8 +247,8 @@ int aperture_wait(struct aperture *ap, int bar, uint64_t off,
  * <fn>/regs/BLOCK/REGISTER[.FIELD], which the daemon serves from its
  * description model.  -ENOENT if the mount has no such register (or no
  * description for the function), -EINVAL for a malformed name or a value
- * the daemon refuses (it does not fit, or names no value: info's
- * "regs.refused" line says why), -EACCES for a read-only register.
+ * the daemon refuses (it does not fit, or names no value:
+ * aperture_last_error() says why), -EACCES for a read-only register.
  */
 int aperture_reg_read(struct aperture *ap, const char *name, uint64_t *val);
 int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val);
@@ -246,7 +268,11 @@ int aperture_reg_read_text(struct aperture *ap, const char *name, char *buf,
 int aperture_reg_write_text(struct aperture *ap, const char *name,
 			    const char *text);
 
-/* aperture_wait() for a named register or field: until it reads @want. */
+/*
+ * aperture_wait() for a named register or field: until it reads @want.
+ * The register's file is opened once and read at offset 0 per poll (each
+ * such read is one access of the register), with aperture_wait()'s pauses.
+ */
 int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
 		      unsigned int timeout_ms, uint64_t *last);
 
@@ -274,17 +300,49 @@ int aperture_diff(const char *before, const char *after, char **text);
  * *@len describe the mapping, owned by @ap until aperture_unmap() or
  * aperture_close().  On failure the -errno of mmap is returned and, if
  * @why is not NULL, the reason the mount gives for it (the text in
- * parentheses of info's "barN.mmap: no (...)" line, or the errno's
- * message when info has none).
+ * parentheses of info's "barN.mmap: no (...)" line, which is the
+ * mount's and the same for every caller, or the errno's message when info
+ * has none); aperture_last_error() says it too, with the function and BAR.
  */
 int aperture_map(struct aperture *ap, int bar, volatile void **addr,
 		 size_t *len, char *why, size_t whylen);
 int aperture_unmap(struct aperture *ap, int bar);
 
+/* ---- How accesses reach the device ------------------------------------ */
+
+/* aperture_read()/aperture_write() through a mapping where it is the
+ * device itself, else through the BAR file (the default). */
+#define APERTURE_ACCESS_AUTO	0
+/* Always one pread/pwrite of the BAR file: the daemon and `aperture
+ * trace` see every access, and a removed function gives -ENODEV. */
+#define APERTURE_ACCESS_FILE	1
+
+/*
+ * How aperture_read(), aperture_write(), aperture_update() and
+ * aperture_wait() reach the device from now on (a mapping made for them
+ * is dropped).  aperture_open() starts with APERTURE_ACCESS_FILE if the
+ * environment has APERTURE_ACCESS=file, else APERTURE_ACCESS_AUTO.
+ * -EINVAL for another @how.
+ */
+int aperture_set_access(struct aperture *ap, int how);
+
 /* ---- Errors ----------------------------------------------------------- */
 
 /* The symbolic name of an errno value (either sign): "ENOENT", or NULL. */
 const char *aperture_errno_name(int err);
+
+/*
+ * Why the last access on @ap that failed did (a read, write, update,
+ * range, wait, named register call, snapshot or map; the checks without
+ * access, aperture_info() and aperture_bar_size() leave it alone), as one
+ * line naming the function, the BAR, offset and width or the register,
+ * and the reason
+ * ("0000:00:04.0 bar0 0x100000.l: read: past the end of bar0 (0x100000
+ * bytes)", "0000:00:04.0 regs/edu/LIVENESS: 'abc': not a number");
+ * "" if none failed.  Kept in @ap, so other handles and processes never
+ * change it; valid until the next call on @ap.
+ */
+const char *aperture_last_error(const struct aperture *ap);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,8 @@
  * Bochs DISPI registers, each error with its exit status and message
  * (including a user the mount does not let in, and no mount at all), the
  * dry run touching nothing, the library's calls with waits that succeed
- * and time out and mmap where the mount offers it, the trace of a script's
+ * and time out and mmap where the mount offers it, its reads on a
+ * mapping of the device there (seen in the trace), the trace of a script's
  * accesses (and of refusals and mmap) through the module's tracepoints,
  * and the example Check suite (examples/edu) built from the staged install
  * as a user builds it.
@@ -249,6 +250,47 @@ START_TEST(lib_calls_on_edu)
 }
 END_TEST
 
+/*
+ * Widths: edu's BAR0 is a register BAR (info's width 32), so only 4-byte
+ * accesses use a mapping; an 8-byte read goes to the file, where the
+ * module reads two dwords (IDENT and LIVENESS), on any mount and with
+ * APERTURE_ACCESS_FILE alike.  On a mount with -o width=32 a 16-bit
+ * write is the module's EINVAL.  Which way a 4-byte read went is in the
+ * trace (lib_reads_on_the_mapping).
+ */
+START_TEST(lib_width_on_the_device)
+{
+	struct aperture *ap = NULL;
+	struct fs_mount m;
+	uint64_t q = 0;
+	uint32_t v32 = 0;
+
+	need_mount();
+	ck_assert_int_eq(aperture_open(NULL, "1234:11e8", &ap), 0);
+	ck_assert_int_eq(aperture_write32(ap, 0, 0x4, 0x12345678), 0);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x0, 8, &q), 0);
+	ck_assert_uint_eq(q, 0xedcba987010000edull);
+	ck_assert_int_eq(aperture_read32(ap, 0, 0x4, &v32), 0);
+	ck_assert_uint_eq(v32, 0xedcba987);
+	ck_assert_int_eq(aperture_set_access(ap, APERTURE_ACCESS_FILE), 0);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x0, 8, &q), 0);
+	ck_assert_uint_eq(q, 0xedcba987010000edull);
+	ck_assert_int_eq(aperture_read(ap, 0, 0x2, 4, &q), -EINVAL);
+	ck_assert_str_eq(aperture_last_error(ap), FS_EDU " bar0 0x2.l: read: "
+			 "not aligned to its width (never split)");
+	aperture_close(ap);
+	/* A mount with a fixed width keeps its rule: the module refuses a
+	 * 16-bit write there, mapping or not. */
+	fs_mount(&m, "/tmp/ap-w32-lib", "width=32");
+	ck_assert_int_eq(aperture_open("/tmp/ap-w32-lib", "00:04.0", &ap), 0);
+	ck_assert_int_eq(aperture_read32(ap, 0, 0x0, &v32), 0);
+	ck_assert_uint_eq(v32, 0x010000ed);
+	ck_assert_int_eq(aperture_write(ap, 0, 0x4, 2, 1), -EINVAL);
+	aperture_close(ap);
+	fs_umount(&m);
+}
+END_TEST
+
 /* ---- the trace -------------------------------------------------------- */
 
 #define TRACEFS	"mountpoint -q /sys/kernel/tracing || " \
@@ -311,6 +353,33 @@ START_TEST(trace_refusals_and_mmap)
 		  "mmap: ENODEV\n",
 		  TRACEFS AP " trace " EDU " -- $B/tests/tools/map-read "
 		  FS_MNT "/" FS_EDU "/bar0 | grep -v '^open '; exit 0");
+}
+END_TEST
+
+/*
+ * A user's library program (the example's identity case: one 4-byte
+ * read): where the mount maps BAR files, the module sees the mapping and
+ * no read; with APERTURE_ACCESS=file, or where the mount does not map,
+ * it sees the read.
+ */
+START_TEST(lib_reads_on_the_mapping)
+{
+	const char *run = " -- sh -c 'CK_RUN_CASE=identity "
+			  "LD_LIBRARY_PATH=$B/stage/usr/lib "
+			  "$B/examples/edu/check_edu >/dev/null' | "
+			  "grep -v '^open '; exit 0";
+	const char *read = "read 0000:00:04.0 bar0 0x0.l -> 0x010000ed\n";
+	char *out;
+	int st;
+
+	need_mount();
+	out = fs_sh(&st, "grep -q '^bar0.mmap: yes' " FS_MNT "/" FS_EDU
+		    "/info");
+	free(out);
+	ap_expect(0, st == 0 ? "mmap 0000:00:04.0 bar0 0x0+0x100000\n" : read,
+		  TRACEFS AP " trace " EDU "%s", run);
+	ap_expect(0, read, "export APERTURE_ACCESS=file; " TRACEFS AP " trace "
+		  EDU "%s", run);
 }
 END_TEST
 
@@ -432,6 +501,7 @@ Suite *aperture_suite(void)
 	tc = tcase_create("trace");
 	tcase_add_test(tc, trace_shows_a_script_in_order);
 	tcase_add_test(tc, trace_refusals_and_mmap);
+	tcase_add_test(tc, lib_reads_on_the_mapping);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
@@ -442,6 +512,7 @@ Suite *aperture_suite(void)
 
 	tc = tcase_create("library");
 	tcase_add_test(tc, lib_calls_on_edu);
+	tcase_add_test(tc, lib_width_on_the_device);
 	tcase_add_test(tc, example_edu_suite);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
