@@ -281,6 +281,10 @@ static int apc_open(const struct apc_opts *o, struct aperture **ap)
 			aperture_errno_name(ret));
 		return AP_EXIT_ACCESS;
 	}
+	/* The command's accesses go through the BAR file, never a mapping,
+	 * so that the daemon's rules, its log and `aperture trace` see each
+	 * one (a shell user pays a process start per command anyway). */
+	aperture_set_access(*ap, APERTURE_ACCESS_FILE);
 	return 0;
 }
 
