@@ -23,13 +23,16 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # arm64: -M virt has no firmware here (-kernel boots the Image directly and
 # the kernel enumerates PCIe from QEMU's device tree); "pauth-impdef" makes
 # TCG's pointer authentication an implementation-defined hash instead of
-# QARMA, which is far slower to emulate.
+# QARMA, which is far slower to emulate.  QEMU is this host's, or with
+# "@SUITE" the one of Debian SUITE, from an amd64 root of its own that
+# tests/setup builds (qemu_root): arm64 takes trixie's QEMU 10.0, whose
+# TCG raises the alignment faults of Device memory that 7.2 does not.
 #	world		arch	root		qemu			cpu			memory	virtio	machine	console	out	image
 WORLD_TABLE='
 deb12		amd64	host		qemu-system-x86_64	max			1G	modern	q35	ttyS0	ttyS1	vmlinux
 deb13		amd64	trixie		qemu-system-x86_64	max			1G	modern	q35	ttyS0	ttyS1	vmlinux
 deb12-i386	i386	bookworm	qemu-system-i386	max,vendor=GenuineIntel	2G	legacy	q35	ttyS0	ttyS1	vmlinux
-deb13-arm64	arm64	trixie		qemu-system-aarch64	max,pauth-impdef=on	1G	modern	virt	ttyAMA0	hvc0	Image
+deb13-arm64	arm64	trixie		qemu-system-aarch64@trixie max,pauth-impdef=on	1G	modern	virt	ttyAMA0	hvc0	Image
 '
 
 
@@ -81,7 +84,53 @@ kernel_flavour() { kernel_field "$1" 4; }
 kernel_tcg() { kernel_field "$1" 5; }
 world_arch() { world_field "$1" 2; }
 world_root_suite() { world_field "$1" 3; }
-world_qemu() { world_field "$1" 4; }
+world_qemu() { local q; q=$(world_field "$1" 4); echo "${q%@*}"; }
+# The Debian suite whose QEMU a world uses, "" for this host's.
+world_qemu_suite() {
+	local q
+	q=$(world_field "$1" 4)
+	[ "${q%@*}" = "$q" ] || echo "${q#*@}"
+}
+# The Debian package of a QEMU binary.
+qemu_package() {
+	case $1 in
+	qemu-system-aarch64) echo qemu-system-arm ;;
+	*) echo qemu-system-x86 ;;
+	esac
+}
+
+# The amd64 root holding Debian $1's QEMU for world $2; set up on first use.
+qemu_root() {
+	if [ ! -f "$CACHE/qemu-$1-root/.done" ]; then
+		"$SRC/tests/setup" --world "$2" >&2 ||
+			die "the QEMU of Debian $1 could not be set up (tests/setup --world $2)"
+	fi
+	(cd "$CACHE/qemu-$1-root" && pwd -P)
+}
+
+# Runs world $1's QEMU with the arguments given, in place of this shell
+# (exec: the caller's $! is QEMU's pid).  A QEMU of its own root runs
+# chrooted there, in a private mount namespace that shows it this host's
+# /dev, /proc, /sys, /tmp, the cache and the tree at their own paths (the
+# runner's files and shares live there).  APERTUREFS_HOST_QEMU=1 takes
+# this host's QEMU instead, to compare.
+exec_qemu() {
+	local world=$1 suite bin
+	shift
+	suite=$(world_qemu_suite "$world")
+	[ -z "${APERTUREFS_HOST_QEMU:-}" ] || suite=
+	bin=$(world_qemu "$world")
+	[ -n "$suite" ] || exec "$bin" "$@"
+	exec unshare -m --propagation private bash -c '
+		root=$1 cache=$2 src=$3 bin=$4; shift 4
+		mount --rbind /dev "$root/dev" && mount -t proc proc "$root/proc" &&
+			mount --rbind /sys "$root/sys" || exit 125
+		for d in /tmp "${TMPDIR:-/tmp}" "$cache" "$src"; do
+			mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 125
+		done
+		exec chroot "$root" "$bin" "$@"
+	' bash "$(qemu_root "$suite" "$world")" "$CACHE" "$SRC" "$bin" "$@"
+}
 world_cpu() { world_field "$1" 5; }
 world_memory() { world_field "$1" 6; }
 world_machine() { world_field "$1" 8; }
