@@ -297,4 +297,4 @@ probe_accel() {
 KLOG_BAD='Kernel panic|BUG:|Oops|WARNING:|general protection|RIP:|Call Trace:'
 KLOG_BAD+='|UBSAN|KASAN|refcount_t:|possible circular locking|Busy inodes'
 KLOG_BAD+='|INFO: task .* blocked|page allocation failure|soft lockup|hard LOCKUP'
-KLOG_BAD+='|rcu_.*detected stall|segfault at'
+KLOG_BAD+='|rcu_.*detected stall|segfault at|Internal error:'
