@@ -201,6 +201,38 @@ int aperture_reg_write(struct aperture *ap, const char *name, uint64_t val)
 	return aperture_reg_write_text(ap, name, text);
 }
 
+/*
+ * Whether the mount lets a wait read register @name: the daemon's
+ * regs/.check answers "wait NAME=VALUE" as the wait would be answered,
+ * and refuses (EPERM) a register whose read has a side effect, which
+ * polling would consume (aperturefs(8)).  No device access.  A mount
+ * without .check (an older aperturefs) or a read-only one (where the
+ * request is an attribute's name) is left to the reads themselves.
+ */
+static int apl_reg_wait_allowed(struct aperture *ap, const char *name,
+				uint64_t want)
+{
+	char path[APERTURE_PATH_MAX + 64], req[256], ans[256];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/regs/.check", ap->mount, ap->slot);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = snprintf(req, sizeof(req), "wait %s=0x%llx", name,
+		     (unsigned long long)want);
+	if (write(fd, req, n) != n && errno == EPERM) {
+		n = pread(fd, ans, sizeof(ans) - 1, 0);
+		ans[n > 0 ? n : 0] = 0;
+		ans[strcspn(ans, "\n")] = 0;
+		ret = apl_fail(ap, -EPERM, "%s: wait: %s", name, *ans ? ans :
+			       "reading it has a side effect (readAction)");
+	}
+	close(fd);
+	return ret;
+}
+
 int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
 		      unsigned int timeout_ms, uint64_t *last)
 {
@@ -209,6 +241,9 @@ int aperture_reg_wait(struct aperture *ap, const char *name, uint64_t want,
 	uint64_t v;
 	int fd, ret;
 
+	ret = apl_reg_wait_allowed(ap, name, want);
+	if (ret)
+		return ret;
 	fd = apl_reg_open(ap, name, O_RDONLY);
 	if (fd < 0)
 		return fd;

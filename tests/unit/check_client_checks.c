@@ -8,6 +8,8 @@
  * side_effects.h descriptions; its BARs are files, so "nothing was
  * written" is read back from them.
  */
+#include <aperture/aperture.h>
+
 #include "client_util.h"
 #include "side_effects.h"
 
@@ -126,6 +128,25 @@ START_TEST(waits_never_read_side_effects)
 }
 END_TEST
 
+/* The library's named wait refuses the same, without reading FIFO. */
+START_TEST(library_wait_never_reads_side_effects)
+{
+	struct aperture *ap = NULL;
+	uint64_t last = 0x5a5a;
+
+	ck_assert_int_eq(aperture_open(m.mnt, "00:08.0", &ap), 0);
+	ck_assert_int_eq(aperture_reg_wait(ap, "blk.FIFO.COUNT", 1, 50, &last),
+			 -EPERM);
+	ck_assert_uint_eq(last, 0x5a5a);
+	ck_assert_msg(strstr(aperture_last_error(ap), "blk.FIFO.COUNT: wait: ") &&
+		      strstr(aperture_last_error(ap), "side effect"),
+		      "last error: %s", aperture_last_error(ap));
+	/* A register without one waits as before. */
+	ck_assert_int_eq(aperture_reg_wait(ap, "blk.MODE.M", 0, 50, &last), 0);
+	aperture_close(ap);
+}
+END_TEST
+
 START_TEST(read_only_mount)
 {
 	se_bar_put32(&m, "edu.bin", 0x98, 0x2);
@@ -156,6 +177,7 @@ Suite *client_checks_suite(void)
 	tcase_add_test(tc, side_effects_checked_first);
 	tcase_add_test(tc, waits_by_name);
 	tcase_add_test(tc, waits_never_read_side_effects);
+	tcase_add_test(tc, library_wait_never_reads_side_effects);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("read_only");
 	tcase_add_checked_fixture(tc, setup_ro, teardown);
