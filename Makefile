@@ -155,6 +155,8 @@ bench:
 	tests/setup --for bench
 	tests/bench/run
 	tests/bench/client-run
+	$(MAKE) user B=build/host
+	B=build/host tests/bench/regs-mount --large 200000
 
 # What a source install puts in place; debian/rules installs the same set
 # (the four packages aperturefs, libaperture0, libaperture-dev and
