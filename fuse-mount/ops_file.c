@@ -364,12 +364,22 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (ap_regs_read(req, ino, size, off, fi))
 		return;
 	if (f->node.kind == AP_NODE_INFO) {
-		if ((size_t)off >= f->len)
-			fuse_reply_buf(req, NULL, 0);
-		else
-			fuse_reply_buf(req, f->text + off,
-				       size < f->len - off ? size :
-							     f->len - off);
+		/*
+		 * From this thread's buffer, not the file's text: once the
+		 * reply is written the reader may close, and its release
+		 * (another thread) frees the text while writev() returns;
+		 * AddressSanitizer checks a writev's buffers after the call,
+		 * and saw that as a use after free.
+		 */
+		n = (size_t)off >= f->len ? 0 :
+		    (ssize_t)(size < f->len - off ? size : f->len - off);
+		buf = ap_rbuf_get(n ? n : 1);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(buf, f->text + (n ? off : 0), n);
+		fuse_reply_buf(req, buf, n);
 		return;
 	}
 	buf = ap_rbuf_get(size ? size : 1);
