@@ -29,15 +29,7 @@ static void teardown(void)
 /* write(2) of @text to @rel in one call: 0 or errno. */
 static int put(const char *rel, const char *text)
 {
-	int fd = open(FK_PATH(&m, "%s", rel), O_WRONLY | O_TRUNC);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err = errno;
-	close(fd);
-	return err;
+	return fk_put(&m, rel, text);
 }
 
 /* ---- the model ---------------------------------------------------- */

@@ -293,4 +293,18 @@ static inline bool fk_wait_path(const char *path, bool exists, int ms)
 	return false;
 }
 
+/* write(2) of @text to @rel under @m's mount in one call: 0 or errno. */
+static inline int fk_put(struct fk *m, const char *rel, const char *text)
+{
+	int fd = open(FK_PATH(m, "%s", rel), O_WRONLY | O_TRUNC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err = errno;
+	close(fd);
+	return err;
+}
+
 #endif /* FAKE_MOUNT_H */
