@@ -124,6 +124,95 @@ typedef char aperture_io_bar_size_is_56
 	[sizeof(struct aperture_io_bar) == 56 ? 1 : -1];
 
 /* ------------------------------------------------------------------ */
+/* Owned functions: DMA buffers and interrupts                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A function is owned when aperture_io is its PCI driver.  The module
+ * registers a PCI driver named "aperture_io" with no ID table, so it binds
+ * only where user space asked for it through sysfs (driver_override, then
+ * drivers_probe), as vfio-pci and uio_pci_generic are bound; unbinding
+ * releases it.  While owned, the calls below work on it; on a function
+ * that is not owned they fail with EACCES.  Release (unbind), removal and
+ * rmmod turn bus mastering off, free the vectors, then the buffers.
+ */
+
+/* IOMMU domain of a function (struct aperture_io_func.iommu, out). */
+#define APERTURE_IO_IOMMU_NONE		0u	/* no IOMMU: bus = physical */
+#define APERTURE_IO_IOMMU_DMA		1u	/* translated (DMA API domain) */
+#define APERTURE_IO_IOMMU_IDENTITY	2u	/* IOMMU in passthrough */
+#define APERTURE_IO_IOMMU_OTHER		3u	/* blocked, or unmanaged */
+
+/* Interrupt types (struct aperture_io_func.irq_type, aperture_io_irq.type). */
+#define APERTURE_IO_IRQ_NONE		0u
+#define APERTURE_IO_IRQ_INTX		1u
+#define APERTURE_IO_IRQ_MSI		2u
+#define APERTURE_IO_IRQ_MSIX		3u
+
+/* One function and what it owns; every field but the "in" ones is out. */
+struct aperture_io_func {
+	__u32 argsz;		/* in: sizeof(struct aperture_io_func) */
+	__u32 abi_version;	/* out: APERTURE_IO_ABI_VERSION */
+	__u32 domain;		/* in: PCI domain (segment) */
+	__u8 bus;		/* in: bus number */
+	__u8 devfn;		/* in: (slot << 3) | function */
+	__u16 reserved0;	/* in: must be 0 */
+	__u32 value;		/* in: SET_MASTER 0/1, SET_DMA_MASK bits */
+	__u32 owned;		/* out: 1 if aperture_io is its driver */
+	__u32 master;		/* out: 1 if bus mastering is on */
+	__u32 dma_bits;		/* out: width of the DMA mask in force */
+	__u32 iommu;		/* out: APERTURE_IO_IOMMU_* */
+	__u32 irq_type;		/* out: APERTURE_IO_IRQ_* enabled */
+	__u32 irq_count;	/* out: vectors enabled (INTx: 1) */
+	__u32 irq_max;		/* out: bits: 1 INTx, 2 MSI, 4 MSI-X possible */
+	__u32 dma_buffers;	/* out: buffers allocated now */
+	__u32 reserved1;	/* must be 0 */
+	__u64 dma_bytes;	/* out: bytes allocated now */
+	__u64 dma_limit;	/* out: the per-function limit in bytes */
+};
+
+typedef char aperture_io_func_size_is_72
+	[sizeof(struct aperture_io_func) == 72 ? 1 : -1];
+
+/* A DMA buffer (APERTURE_IO_DMA_ALLOC, APERTURE_IO_DMA_INFO). */
+struct aperture_io_dma {
+	__u32 argsz;		/* in: sizeof(struct aperture_io_dma) */
+	__u32 abi_version;	/* out: APERTURE_IO_ABI_VERSION */
+	__u32 domain;		/* in: PCI domain (segment) */
+	__u8 bus;		/* in: bus number */
+	__u8 devfn;		/* in: (slot << 3) | function */
+	__u16 reserved0;	/* in: must be 0 */
+	__u32 flags;		/* in: must be 0 */
+	__s32 fd;		/* out: the buffer's descriptor (O_CLOEXEC) */
+	__u64 size;		/* in: bytes wanted; out: bytes (page multiple) */
+	__u64 dma_addr;		/* out: the address the device must use */
+};
+
+typedef char aperture_io_dma_size_is_40
+	[sizeof(struct aperture_io_dma) == 40 ? 1 : -1];
+
+/* Interrupts (APERTURE_IO_IRQ_SET, APERTURE_IO_IRQ_OPEN). */
+struct aperture_io_irq {
+	__u32 argsz;		/* in: sizeof(struct aperture_io_irq) */
+	__u32 abi_version;	/* out: APERTURE_IO_ABI_VERSION */
+	__u32 domain;		/* in: PCI domain (segment) */
+	__u8 bus;		/* in: bus number */
+	__u8 devfn;		/* in: (slot << 3) | function */
+	__u16 reserved0;	/* in: must be 0 */
+	__u32 type;		/* in: APERTURE_IO_IRQ_* */
+	__u32 count;		/* in: SET: vectors wanted; out: enabled */
+	__u32 vector;		/* in: OPEN: which vector, 0-based */
+	__s32 fd;		/* out: OPEN: the vector's descriptor */
+};
+
+typedef char aperture_io_irq_size_is_32
+	[sizeof(struct aperture_io_irq) == 32 ? 1 : -1];
+
+/* What a write of 8 bytes to a vector's descriptor does. */
+#define APERTURE_IO_IRQ_UNMASK		0u
+#define APERTURE_IO_IRQ_MASK		1u
+
+/* ------------------------------------------------------------------ */
 /* ioctls                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -159,5 +248,45 @@ typedef char aperture_io_bar_size_is_56
 /* The same calls under their first numbers (0xc038a700, 0xc038a701). */
 #define APERTURE_IO_OPEN_V1	_IOWR(APERTURE_IO_TYPE, 0x00, struct aperture_io_bar)
 #define APERTURE_IO_INFO_V1	_IOWR(APERTURE_IO_TYPE, 0x01, struct aperture_io_bar)
+
+/*
+ * On /dev/aperture_io, for owned functions (EACCES otherwise; ENODEV: no
+ * such function).  FUNC_INFO works on any function and needs no
+ * capability; the others need CAP_SYS_RAWIO.
+ *
+ * FUNC_INFO: fill struct aperture_io_func.
+ * SET_MASTER: bus mastering on (value 1) or off (0).  Without an IOMMU
+ *   translating the function's DMA, turning it on is EPERM unless the
+ *   module parameter allow_unsafe_noiommu_dma is set (then the kernel is
+ *   tainted, as VFIO's no-IOMMU mode does).
+ * SET_DMA_MASK: value is the mask's width in bits (e.g. 28 for edu);
+ *   EIO if the platform cannot honour it.  Buffers already allocated keep
+ *   their address; later ones use the new mask.
+ * DMA_ALLOC: a coherent buffer of size bytes (rounded up to pages), its
+ *   descriptor in fd: read/write/pread/pwrite/lseek/mmap(MAP_SHARED) reach
+ *   the buffer, and DMA_INFO on it refills the structure.  ENOSPC past the
+ *   per-function or total limit (module parameters dma_max_function and
+ *   dma_max_total), EPERM without an IOMMU as SET_MASTER.  The memory
+ *   returns to the kernel only when the last descriptor and mapping are
+ *   gone and, without an IOMMU, bus mastering is off (until then it waits
+ *   on the function and counts against its limit).
+ * IRQ_SET: enable count vectors of type (NONE disables all); any open
+ *   vector descriptor of the old setting then reads ENODEV.  EINVAL if the
+ *   function cannot do that type or that many.
+ * IRQ_OPEN: a descriptor on one vector: read of 8 bytes blocks until an
+ *   interrupt arrived since the last read and returns how many (a __u64,
+ *   then reset to 0, as an eventfd); O_NONBLOCK gives EAGAIN; poll() says
+ *   POLLIN.  INTx is masked (PCI_COMMAND_INTX_DISABLE) when it fires;
+ *   writing APERTURE_IO_IRQ_UNMASK (8 bytes) unmasks it,
+ *   APERTURE_IO_IRQ_MASK masks a vector.  ENODEV once the vector, the
+ *   ownership or the function is gone.
+ */
+#define APERTURE_IO_FUNC_INFO		_IO(APERTURE_IO_TYPE, 0x10)
+#define APERTURE_IO_SET_MASTER		_IO(APERTURE_IO_TYPE, 0x11)
+#define APERTURE_IO_SET_DMA_MASK	_IO(APERTURE_IO_TYPE, 0x12)
+#define APERTURE_IO_DMA_ALLOC		_IO(APERTURE_IO_TYPE, 0x13)
+#define APERTURE_IO_DMA_INFO		_IO(APERTURE_IO_TYPE, 0x14)
+#define APERTURE_IO_IRQ_SET		_IO(APERTURE_IO_TYPE, 0x15)
+#define APERTURE_IO_IRQ_OPEN		_IO(APERTURE_IO_TYPE, 0x16)
 
 #endif /* APERTURE_IO_H */
