@@ -108,6 +108,14 @@ $(B)/tests/vm/check_aperture: tests/vm/check_aperture.c tests/check_main.c \
 		-DVM_SUITE -o $@ $< tests/check_main.c -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
 
+# Issue 23's holdout links libaperture the same way.
+$(B)/tests/vm/check_holdout: tests/vm/check_holdout.c tests/check_main.c \
+		$(wildcard tests/vm/*.h) $(APLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=holdout_suite \
+		-DVM_SUITE -o $@ $< tests/check_main.c -L$(B)/lib -laperture \
+		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
+
 # Issue 13's benchmark program (tests/bench/client-run runs it in guests).
 $(B)/tests/bench/client-bench: tests/bench/client-bench.c $(APLIB)
 	@mkdir -p $(dir $@)
