@@ -61,6 +61,16 @@ $(CLIENT_UNIT): $(B)/tests/unit/check_client%: tests/unit/check_client%.c \
 		$(APTOOL_PARTS) -L$(B)/lib -laperture \
 		-Wl,-rpath,'$$ORIGIN/../../lib' $(CHECK_LIBS)
 
+# The host suite that watches the library's loads and stores on a
+# mapping: linked from its objects, with lib/smaps.c's answer stood in
+# for (tests/unit/check_lib_widths.c says why).
+$(B)/tests/unit/check_lib_widths: tests/unit/check_lib_widths.c \
+		tests/check_main.c tests/unit/client_util.h $(APLIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=lib_widths_suite \
+		-o $@ $< tests/check_main.c $(APLIB_OBJS) $(APLIB_LIBS) \
+		-Wl,--wrap=apl_maps_io $(CHECK_LIBS)
+
 # The library, its development files and the command, with their man
 # pages: part of `make install`, or alone.
 install-client: $(APLIB) $(APTOOL).installable

@@ -11,7 +11,7 @@
  * FUSE file's: stale bytes, and a page-sized read-modify-write of the
  * device on write-back; or a fake machine's backing file), so the
  * mapping is kept only if /proc/self/smaps says it is I/O memory ("io"
- * and "pf" in its VmFlags).  /proc/self/maps cannot tell: since Linux 6.8
+ * and "pf" in its VmFlags: lib/smaps.c).  /proc/self/maps cannot tell: since Linux 6.8
  * it shows a backing file's user-visible inode, the FUSE file's.
  * Otherwise, where mmap fails (ENODEV without passthrough, EINVAL for a
  * BAR smaller than a page), accesses are pread/pwrite.  Where the BAR
@@ -28,46 +28,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-/* Whether the VmFlags line @flags ("VmFlags: rd wr sh ...") has @f. */
-static bool apl_has_flag(const char *flags, const char *f)
-{
-	size_t n = strlen(f);
-
-	for (const char *p = strchr(flags, ':'); p && *p; p++)
-		if (p[-1] == ' ' && !strncmp(p, f, n) &&
-		    (p[n] == ' ' || p[n] == '\n' || !p[n]))
-			return true;
-	return false;
-}
-
-bool apl_maps_io(const void *addr)
-{
-	unsigned long start, end;
-	char *line = NULL;
-	size_t cap = 0;
-	bool in = false, io = false;
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "re");
-	if (!f)
-		return false;
-	/* A VMA: "START-END PERMS ...", its "Key: value" lines, VmFlags. */
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = start == (unsigned long)addr;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			io = apl_has_flag(line, "io") && apl_has_flag(line, "pf");
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return io;
-}
 
 void apl_io_decide(struct aperture *ap, struct aperture_bar *b)
 {
