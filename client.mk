@@ -71,6 +71,15 @@ $(B)/tests/unit/check_lib_widths: tests/unit/check_lib_widths.c \
 		-o $@ $< tests/check_main.c $(APLIB_OBJS) $(APLIB_LIBS) \
 		-Wl,--wrap=apl_maps_io $(CHECK_LIBS)
 
+# The LD_PRELOAD shim that logs a fake machine's BAR accesses, for
+# check_fake_widths (built without _FILE_OFFSET_BITS: pread and pread64
+# are two symbols there), which also runs the command.
+$(B)/tests/unit/iolog.so: tests/unit/iolog.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared \
+		-o $@ $< -ldl
+$(B)/tests/unit/check_fake_widths: $(B)/tests/unit/iolog.so $(APTOOL) $(DAEMON)
+
 # The library, its development files and the command, with their man
 # pages: part of `make install`, or alone.
 install-client: $(APLIB) $(APTOOL).installable
