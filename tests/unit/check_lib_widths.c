@@ -164,6 +164,17 @@ static void al_bus(int sig, siginfo_t *si, void *uc)
 	siglongjmp(al_jmp, 1);
 }
 
+/*
+ * Whether the check may be on for a call whose frame has a local that
+ * escapes (aperture_update()'s): AddressSanitizer poisons such a frame's
+ * redzones with unaligned stores to its shadow memory.
+ */
+#ifdef __SANITIZE_ADDRESS__
+#define AL_STACK	false
+#else
+#define AL_STACK	true
+#endif
+
 /* One library call on the mapping, as the CPU saw it. */
 enum op { OP_READ, OP_WRITE, OP_UPDATE };
 
@@ -328,7 +339,7 @@ START_TEST(register_bar_32bit_values_are_one_access)
 		expect_exact(&s, off, 4, 1);
 		/* A read-modify-write: one read and one write (the second
 		 * of the two calls reads what the first wrote). */
-		s = look(OP_UPDATE, off, 4, 0x55667788u, true);
+		s = look(OP_UPDATE, off, 4, 0x55667788u, AL_STACK);
 		ck_assert_int_eq(s.ret, 0);
 		ck_assert_uint_eq(s.val, 0x55667788u);
 		expect_exact(&s, off, 4, 2);
