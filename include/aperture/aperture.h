@@ -114,7 +114,9 @@ int aperture_info(struct aperture *ap, const char *key, char *buf,
 
 /*
  * Read or write one value of @width bytes (1, 2, 4 or 8) at @off of BAR
- * @bar, as one access of exactly that width:
+ * @bar, as one naturally aligned access of exactly that width, never
+ * split and never wider (what arm64's Device memory demands of a
+ * register BAR's mapping):
  *  - where the mount maps BAR files onto the device itself (FUSE
  *    passthrough: info's "barN.mmap: yes"), one volatile load or store of
  *    @width bytes on a shared mapping of the BAR, made at the first access
@@ -214,8 +216,10 @@ static inline int aperture_write64(struct aperture *ap, int bar,
 }
 
 /*
- * Bulk transfer of @len bytes at @off (one pread/pwrite; the module cuts
- * it into accesses by the BAR's rules).  Returns the bytes moved or
+ * Bulk transfer of @len bytes at @off (one pread/pwrite of the BAR file,
+ * never a copy on a mapping; the module cuts it into naturally aligned
+ * accesses by the BAR's rules, so any @off and @len are safe on a
+ * register BAR).  Returns the bytes moved or
  * -errno; -ERANGE if the range leaves the BAR.
  */
 long aperture_pread(struct aperture *ap, int bar, uint64_t off, void *buf,
@@ -296,7 +300,13 @@ int aperture_diff(const char *before, const char *after, char **text);
 
 /*
  * Map the whole of BAR @bar shared (read and write) where the mount
- * offers mmap of BAR files (FUSE passthrough).  On success *@addr and
+ * offers mmap of BAR files (FUSE passthrough).  A register BAR's mapping
+ * is uncached device memory (Device memory on arm64): touch it only with
+ * volatile, naturally aligned loads and stores of the register's width
+ * (aperture_read() and friends do); memcpy(), memset() and string
+ * functions make unaligned and wide accesses, which fault there (SIGBUS)
+ * or reach registers they should not: copy ranges with aperture_pread()
+ * and aperture_pwrite().  On success *@addr and
  * *@len describe the mapping, owned by @ap until aperture_unmap() or
  * aperture_close().  On failure the -errno of mmap is returned and, if
  * @why is not NULL, the reason the mount gives for it (the text in
