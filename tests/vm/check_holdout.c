@@ -443,8 +443,8 @@ START_TEST(register_files)
 	 * module's trace shows: 4 bytes for LIVENESS, 8 for DMA_SRC, which
 	 * a 32-bit kernel (no 8-byte access) refuses, never in halves. */
 	if (mu_kernel_is_32bit()) {
-		fd = open(RM "/" FS_EDU "/regs/edu/DMA_SRC", O_RDONLY);
 		errno = 0;
+		fd = open(RM "/" FS_EDU "/regs/edu/DMA_SRC", O_RDONLY);
 		ck_assert_int_eq(fd < 0 ? -1 : read(fd, buf, sizeof(buf)), -1);
 		ck_assert_msg(errno == EOPNOTSUPP, "DMA_SRC: %s",
 			      strerror(errno));
