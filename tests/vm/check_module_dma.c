@@ -386,7 +386,7 @@ START_TEST(iommu_refuses_stray_dma)
 	ou_edu_dma(bar, EDU_BUF, stray, XFER, 1);
 	ck_assert_int_eq(ou_wait_vec(vec), 1);
 	mu_wr32(bar, EDU_IRQ_ACK, EDU_DMA_DONE);
-	snprintf(needle, sizeof(needle), "[00:04.0] fault addr 0x%llx",
+	snprintf(needle, sizeof(needle), "00:04.0] fault addr 0x%llx",
 		 (unsigned long long)stray);
 	wait_klog(needle);
 	ck_assert_int_eq(ou_func(APERTURE_IO_SET_MASTER, &d, 0, NULL), 0);
