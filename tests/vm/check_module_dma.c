@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -500,6 +501,55 @@ START_TEST(release_under_reader)
 }
 END_TEST
 
+/* Minor page faults of this process so far. */
+static long minflt(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_minflt;
+}
+
+/* Page faults a read of the word at p takes (0: its page is mapped). */
+static long faults_of_touch(volatile uint32_t *p, uint32_t want)
+{
+	long before = minflt();
+	uint32_t v = *p;
+
+	ck_assert_uint_eq(v, want);
+	return minflt() - before;
+}
+
+/*
+ * A reset of an owned function (the bus reset of the edu behind a root
+ * port) zaps the mappings of its BARs first; they fault back afterwards.
+ */
+START_TEST(reset_zaps_mappings)
+{
+	struct mu_dev hot;
+	volatile uint32_t *map;
+	int bar;
+
+	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
+		      "no edu behind a root port: run with this suite's line "
+		      "in tests/vm/suites");
+	ou_own(&hot);
+	bar = mu_open(&hot, 0, 0, NULL);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, bar, 0);
+	ck_assert(map != MAP_FAILED);
+	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 1);
+	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 0);
+	ck_assert_int_eq(mu_sh("echo 1 > /sys/bus/pci/devices/%s/reset",
+			       hot.name), 0);
+	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 1);
+	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 0);
+	ck_assert_uint_eq(mu_rd32(bar, 0), 0x010000ed);
+	munmap((void *)map, 4096);
+	close(bar);
+	ou_release(&hot);
+}
+END_TEST
+
 START_TEST(remove_under_reader)
 {
 	struct mu_dev hot;
@@ -586,6 +636,7 @@ Suite *SUITE(void)
 	tcase_add_test(tc, freed_waits_for_master_off);
 #endif
 	tcase_add_test(tc, release_under_reader);
+	tcase_add_test(tc, reset_zaps_mappings);
 	tcase_add_test(tc, remove_under_reader);
 	tcase_add_test(tc, rmmod_releases);
 	tcase_add_test(tc, klog_clean);
