@@ -419,72 +419,15 @@ START_TEST(freed_waits_for_master_off)
 END_TEST
 #endif
 
-/* What a blocked reader, a mapped buffer and a buffer fd see at the end. */
-struct victim {
-	int vec, buf, bar;
-	uint8_t *map;
-	pid_t reader;
-};
-
-static void reader_child(int vec)
-{
-	uint64_t n;
-
-	_exit(read(vec, &n, 8) < 0 && errno == ENODEV ? 0 : 1);
-}
-
-static struct victim victim_setup(const struct mu_dev *d)
-{
-	struct victim v;
-
-	v.vec = ou_vector(d, APERTURE_IO_IRQ_MSI);
-	v.buf = ou_alloc(d, BUF_SIZE, NULL);
-	v.bar = mu_open(d, 0, 0, NULL);
-	v.map = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     v.buf, 0);
-	ck_assert(v.map != MAP_FAILED);
-	memset(v.map, 0x5a, BUF_SIZE);
-	ck_assert_int_eq(ou_func(APERTURE_IO_SET_MASTER, d, 1, NULL), 0);
-	v.reader = fork();
-	ck_assert_int_ge(v.reader, 0);
-	if (v.reader == 0)
-		reader_child(v.vec);
-	ou_wait_sleeping(v.reader);
-	return v;
-}
-
-/* After the end: ENODEV for the reader and the buffer, SIGBUS mapped. */
-static void victim_check(struct victim *v)
-{
-	struct aperture_io_dma info;
-	uint8_t c;
-	int status;
-
-	ck_assert_int_eq(waitpid(v->reader, &status, 0), v->reader);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "blocked reader ended with status %#x", status);
-	ck_assert_int_eq(ou_read_vec(v->vec), -ENODEV);
-	ck_assert_int_eq(pread(v->buf, &c, 1, 0), -1);
-	ck_assert_int_eq(errno, ENODEV);
-	memset(&info, 0, sizeof(info));
-	info.argsz = sizeof(info);
-	ck_assert_int_eq(ioctl(v->buf, APERTURE_IO_DMA_INFO, &info), -1);
-	ck_assert_int_eq(errno, ENODEV);
-	ck_assert_int_eq(mu_in_child(mu_touch_child, v->map), 128 + SIGBUS);
-	munmap(v->map, BUF_SIZE);
-	close(v->vec);
-	close(v->buf);
-}
-
 START_TEST(release_under_reader)
 {
 	struct mu_dev d = edu();
-	struct victim v = victim_setup(&d);
+	struct ou_victim v = ou_victim_setup(&d);
 	struct aperture_io_func f;
 	char found[32];
 
 	ou_release(&d);
-	victim_check(&v);
+	ou_victim_check(&v);
 	f = ou_info(&d);
 	ck_assert_uint_eq(f.owned, 0);
 	ck_assert_uint_eq(f.master, 0);
@@ -500,25 +443,6 @@ START_TEST(release_under_reader)
 	ck_assert_int_eq(ou_try_alloc(&d, 4096, NULL), -EACCES);
 }
 END_TEST
-
-/* Minor page faults of this process so far. */
-static long minflt(void)
-{
-	struct rusage ru;
-
-	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
-	return ru.ru_minflt;
-}
-
-/* Page faults a read of the word at p takes (0: its page is mapped). */
-static long faults_of_touch(volatile uint32_t *p, uint32_t want)
-{
-	long before = minflt();
-	uint32_t v = *p;
-
-	ck_assert_uint_eq(v, want);
-	return minflt() - before;
-}
 
 /*
  * A reset of an owned function (the bus reset of the edu behind a root
@@ -537,12 +461,12 @@ START_TEST(reset_zaps_mappings)
 	bar = mu_open(&hot, 0, 0, NULL);
 	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, bar, 0);
 	ck_assert(map != MAP_FAILED);
-	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 1);
-	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 0);
+	ck_assert_int_eq(ou_faults_of_touch(map, 0x010000ed), 1);
+	ck_assert_int_eq(ou_faults_of_touch(map, 0x010000ed), 0);
 	ck_assert_int_eq(mu_sh("echo 1 > /sys/bus/pci/devices/%s/reset",
 			       hot.name), 0);
-	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 1);
-	ck_assert_int_eq(faults_of_touch(map, 0x010000ed), 0);
+	ck_assert_int_eq(ou_faults_of_touch(map, 0x010000ed), 1);
+	ck_assert_int_eq(ou_faults_of_touch(map, 0x010000ed), 0);
 	ck_assert_uint_eq(mu_rd32(bar, 0), 0x010000ed);
 	munmap((void *)map, 4096);
 	close(bar);
@@ -553,7 +477,7 @@ END_TEST
 START_TEST(remove_under_reader)
 {
 	struct mu_dev hot;
-	struct victim v;
+	struct ou_victim v;
 	uint32_t word;
 
 	ck_assert_msg(mu_find_nth(EDU_ID, 1, 0, &hot),
@@ -562,11 +486,11 @@ START_TEST(remove_under_reader)
 	ck_assert_int_eq(ou_func(APERTURE_IO_SET_DMA_MASK, &hot, 28, NULL),
 			 -EACCES);
 	ou_own(&hot);
-	v = victim_setup(&hot);
+	v = ou_victim_setup(&hot);
 	ck_assert_int_eq(hu_qmp_ask("{\"execute\":\"device_del\",\"arguments\":"
 				    "{\"id\":\"hotedu\"}}", 0), 0);
 	hu_wait_sysfs(&hot, 0);
-	victim_check(&v);
+	ou_victim_check(&v);
 	ck_assert_int_eq(pread(v.bar, &word, 4, 0), -1);
 	ck_assert_int_eq(errno, ENODEV);
 	close(v.bar);

@@ -9,6 +9,9 @@
 #define OWN_UTIL_H
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "module_util.h"
 
@@ -288,6 +291,88 @@ static inline void ou_wait_sleeping(pid_t pid)
 			      (int)pid);
 		usleep(10000);
 	}
+}
+
+/* Minor page faults of this process so far. */
+static inline long ou_minflt(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_minflt;
+}
+
+/* Page faults a read of the word at p takes (0: its page is mapped). */
+static inline long ou_faults_of_touch(volatile uint32_t *p, uint32_t want)
+{
+	long before = ou_minflt();
+	uint32_t v = *p;
+
+	ck_assert_uint_eq(v, want);
+	return ou_minflt() - before;
+}
+
+/*
+ * A victim of a release or a removal: an MSI vector with a reader blocked
+ * on it, a buffer mapped and written, a BAR descriptor, bus mastering on.
+ */
+#define OU_VICTIM_SIZE	8192
+
+/* What a blocked reader, a mapped buffer and a buffer fd see at the end. */
+struct ou_victim {
+	int vec, buf, bar;
+	uint8_t *map;
+	pid_t reader;
+};
+
+static inline void ou_reader_child(int vec)
+{
+	uint64_t n;
+
+	_exit(read(vec, &n, 8) < 0 && errno == ENODEV ? 0 : 1);
+}
+
+static inline struct ou_victim ou_victim_setup(const struct mu_dev *d)
+{
+	struct ou_victim v;
+
+	v.vec = ou_vector(d, APERTURE_IO_IRQ_MSI);
+	v.buf = ou_alloc(d, OU_VICTIM_SIZE, NULL);
+	v.bar = mu_open(d, 0, 0, NULL);
+	v.map = mmap(NULL, OU_VICTIM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     v.buf, 0);
+	ck_assert(v.map != MAP_FAILED);
+	memset(v.map, 0x5a, OU_VICTIM_SIZE);
+	ck_assert_int_eq(ou_func(APERTURE_IO_SET_MASTER, d, 1, NULL), 0);
+	v.reader = fork();
+	ck_assert_int_ge(v.reader, 0);
+	if (v.reader == 0)
+		ou_reader_child(v.vec);
+	ou_wait_sleeping(v.reader);
+	return v;
+}
+
+/* After the end: ENODEV for the reader and the buffer, SIGBUS mapped. */
+static inline void ou_victim_check(struct ou_victim *v)
+{
+	struct aperture_io_dma info;
+	uint8_t c;
+	int status;
+
+	ck_assert_int_eq(waitpid(v->reader, &status, 0), v->reader);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "blocked reader ended with status %#x", status);
+	ck_assert_int_eq(ou_read_vec(v->vec), -ENODEV);
+	ck_assert_int_eq(pread(v->buf, &c, 1, 0), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	ck_assert_int_eq(ioctl(v->buf, APERTURE_IO_DMA_INFO, &info), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	ck_assert_int_eq(mu_in_child(mu_touch_child, v->map), 128 + SIGBUS);
+	munmap(v->map, OU_VICTIM_SIZE);
+	close(v->vec);
+	close(v->buf);
 }
 
 #endif
