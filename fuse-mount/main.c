@@ -31,6 +31,7 @@
 
 #include "aperturefs.h"
 #include "compat.h"
+#include "own.h"
 #include "regs_tree.h"
 
 #ifndef APERTUREFS_VERSION
@@ -229,6 +230,10 @@ int main(int argc, char *argv[])
 		openlog(AP_PROG, LOG_PID, LOG_DAEMON);
 		fuse_set_log_func(ap_syslog);
 	}
+	ret = ap_own_start(&ap_fs);
+	if (ret < 0)
+		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot watch interrupt "
+			 "vectors: %s\n", strerror(-ret));
 	ret = ap_events_start(&ap_fs);
 	if (ret < 0)
 		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot follow hot-plug: "
@@ -237,6 +242,7 @@ int main(int argc, char *argv[])
 	ret = ap_serve(se, &opts);
 
 	ap_events_stop(&ap_fs);
+	ap_own_stop(&ap_fs);
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
