@@ -11,8 +11,14 @@
  *   desc.c  the BAR descriptor: open, release, llseek, ioctl, setattr
  *   xfer.c  the data path: read_iter and write_iter
  *   mmap.c  mmap and its page faults
+ *   own.c   owned functions: the PCI driver "aperture_io" (probe, remove,
+ *           reset, AER), FUNC_INFO, SET_MASTER, SET_DMA_MASK
+ *   dma.c   DMA buffers of owned functions and their descriptors
+ *   irq.c   interrupts of owned functions and their vector descriptors
  *
- * Lock order: aperture_lock, then bar->lock, then bar->handles_lock.
+ * Lock order: aperture_lock, then bar->lock, then bar->handles_lock;
+ * own->lock, then buf->lock (dma.c) or vec->lock (irq.c);
+ * aperture_own_lock (a spinlock) innermost.
  */
 #ifndef APERTURE_H
 #define APERTURE_H
@@ -103,12 +109,43 @@ struct aperture_handle {
 	u8 *bounce;			/* PAGE_SIZE + 8 bytes, or NULL */
 };
 
+struct aperture_vec;
+
+/*
+ * A function aperture_io owns (is the PCI driver of), from probe to
+ * remove, and as long as a buffer or a vector of it is referenced.
+ */
+struct aperture_own {
+	struct kref kref;		/* drvdata, each buffer, each vector */
+	struct pci_dev *pdev;		/* referenced */
+	struct list_head node;		/* in the owned list; aperture_own_lock */
+	int blocks;			/* resets and errors in progress:
+					 * BAR accesses EIO; aperture_own_lock */
+	bool err_blocked;		/* one of blocks is an AER episode */
+
+	struct mutex lock;		/* protects everything below */
+	bool gone;			/* released (remove ran): ENODEV */
+	bool master;			/* bus mastering turned on by us */
+	struct pci_saved_state *found;	/* config space as probe found it */
+
+	struct list_head bufs;		/* aperture_dma.node, freed or not */
+	unsigned int nbufs;		/* buffers on bufs */
+	u64 bytes;			/* their bytes, counted in the limit */
+
+	u32 irq_type;			/* APERTURE_IO_IRQ_* enabled */
+	u32 irq_count;			/* vectors enabled */
+	struct aperture_vec **vecs;	/* irq_count of them, referenced */
+};
+
 /* main.c: the pseudo file system */
 int aperture_fs_pin(void);
 void aperture_fs_unpin(void);
 struct inode *aperture_fs_new_inode(void);
 struct file *aperture_fs_file(struct inode *inode, const char *name,
 			      int flags);
+int aperture_fs_new_fd(struct inode *inode, const char *name, int flags,
+		       const struct file_operations *fops, void *private,
+		       fmode_t fmode, struct file **filep);
 
 /* ctl.c: the control node */
 extern const struct file_operations aperture_ctl_fops;
@@ -156,6 +193,8 @@ void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
 		   u32 bar_flags, u32 memtype, u32 width, u32 state);
 int aperture_arg_get(struct aperture_io_bar *arg, void __user *uarg);
 int aperture_arg_put(void __user *uarg, const struct aperture_io_bar *arg);
+int aperture_uarg_get(void *arg, size_t size, void __user *uarg);
+int aperture_uarg_put(void __user *uarg, const void *arg, size_t size);
 
 /* xfer.c: the data path */
 ssize_t aperture_bar_read_iter(struct kiocb *iocb, struct iov_iter *iter);
@@ -163,5 +202,34 @@ ssize_t aperture_bar_write_iter(struct kiocb *iocb, struct iov_iter *iter);
 
 /* mmap.c: mappings */
 int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* kill.c: zap every user mapping of pdev's BARs (they fault back) */
+void aperture_zap_dev(struct pci_dev *pdev);
+
+/* own.c: owned functions */
+extern struct pci_driver aperture_pci_driver;
+bool aperture_owns(struct pci_dev *pdev);
+bool aperture_own_blocked(struct pci_dev *pdev);
+bool aperture_own_translated(struct pci_dev *pdev);
+int aperture_own_dma_allowed(struct aperture_own *own, const char *what);
+struct aperture_own *aperture_own_find(u32 domain, u8 bus, u8 devfn,
+				       u16 reserved0, bool rawio);
+void aperture_own_put(struct aperture_own *own);
+long aperture_own_ioctl(unsigned int cmd, void __user *uarg);
+
+/* dma.c: DMA buffers */
+extern const struct file_operations aperture_dma_fops;
+u64 aperture_dma_limit_function(void);
+long aperture_dma_alloc_ioctl(void __user *uarg);
+void aperture_dma_evict(struct inode *inode);
+void aperture_dma_reap(struct aperture_own *own);
+void aperture_dma_release_all(struct aperture_own *own);
+
+/* irq.c: interrupts */
+extern const struct file_operations aperture_irq_fops;
+long aperture_irq_set_ioctl(void __user *uarg);
+long aperture_irq_open_ioctl(void __user *uarg);
+void aperture_irq_evict(struct inode *inode);
+void aperture_irq_teardown(struct aperture_own *own);
 
 #endif /* APERTURE_H */

@@ -389,7 +389,8 @@ u32 aperture_state(struct pci_dev *pdev, u32 bar_flags)
 /*
  * Whether the BAR's state lets accesses through; bar->lock held.  Only
  * what costs no device access: -ENODEV once the BAR is dead or moved,
- * -EIO while its channel is offline (AER recovery).  Whether the device
+ * -EIO while its channel is offline (AER recovery) or, owned, while it is
+ * reset or recovers (own.c).  Whether the device
  * decodes is aperture_bar_decodes()'s.
  */
 int aperture_bar_usable(struct aperture_bar *bar)
@@ -402,6 +403,9 @@ int aperture_bar_usable(struct aperture_bar *bar)
 		return -ENODEV;
 	}
 	if (pci_channel_offline(bar->pdev))
+		return -EIO;
+	/* An owned function in a reset or an error recovery. */
+	if (aperture_own_blocked(bar->pdev))
 		return -EIO;
 	return 0;
 }

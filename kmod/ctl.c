@@ -314,7 +314,8 @@ out_put_pdev:
 /*
  * APERTURE_IO_OPEN and APERTURE_IO_INFO, and the numbers of the first
  * modules (_V1: the structure's size in the number), which argsz has
- * replaced.
+ * replaced; the calls on owned functions are own.c's, dma.c's and
+ * irq.c's.
  */
 static long aperture_ctl_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long uarg)
@@ -324,6 +325,16 @@ static long aperture_ctl_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	switch (cmd) {
+	case APERTURE_IO_FUNC_INFO:
+	case APERTURE_IO_SET_MASTER:
+	case APERTURE_IO_SET_DMA_MASK:
+		return aperture_own_ioctl(cmd, (void __user *)uarg);
+	case APERTURE_IO_DMA_ALLOC:
+		return aperture_dma_alloc_ioctl((void __user *)uarg);
+	case APERTURE_IO_IRQ_SET:
+		return aperture_irq_set_ioctl((void __user *)uarg);
+	case APERTURE_IO_IRQ_OPEN:
+		return aperture_irq_open_ioctl((void __user *)uarg);
 	case APERTURE_IO_OPEN:
 	case APERTURE_IO_OPEN_V1:
 		open = true;

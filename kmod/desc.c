@@ -33,23 +33,36 @@ void aperture_fill(struct aperture_io_bar *arg, u64 start, u64 size,
 	arg->state = state;
 }
 
-/* Copies in an ioctl argument: argsz at least ours, and sane. */
-int aperture_arg_get(struct aperture_io_bar *arg, void __user *uarg)
+/*
+ * Copies in an ioctl argument of size bytes: argsz (its first field) at
+ * least ours, at most a page; bytes past ours must be zero.
+ */
+int aperture_uarg_get(void *arg, size_t size, void __user *uarg)
 {
 	u32 argsz;
 	int err;
 
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
-	if (argsz < sizeof(*arg) || argsz > PAGE_SIZE)
+	if (argsz < size || argsz > PAGE_SIZE)
 		return -EINVAL;
-	err = copy_struct_from_user(arg, sizeof(*arg), uarg, argsz);
+	err = copy_struct_from_user(arg, size, uarg, argsz);
 	return err == -E2BIG ? -EINVAL : err;
+}
+
+int aperture_uarg_put(void __user *uarg, const void *arg, size_t size)
+{
+	return copy_to_user(uarg, arg, size) ? -EFAULT : 0;
+}
+
+int aperture_arg_get(struct aperture_io_bar *arg, void __user *uarg)
+{
+	return aperture_uarg_get(arg, sizeof(*arg), uarg);
 }
 
 int aperture_arg_put(void __user *uarg, const struct aperture_io_bar *arg)
 {
-	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
+	return aperture_uarg_put(uarg, arg, sizeof(*arg));
 }
 
 /*

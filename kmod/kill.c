@@ -141,6 +141,33 @@ void aperture_bar_kill(struct aperture_bar *bar, const char *why)
 		 bar->index, why);
 }
 
+/*
+ * Zaps every user mapping of every live BAR of pdev without killing it:
+ * the next touch faults, and maps again if the BAR is usable then (a
+ * reset or an error recovery of an owned function in progress makes it
+ * SIGBUS, see aperture_own_blocked()).  Taking each bar->lock for writing
+ * first waits out the faults and accesses that began before the caller
+ * blocked the function.
+ */
+void aperture_zap_dev(struct pci_dev *pdev)
+{
+	struct aperture_handle *h;
+	struct aperture_bar *bar;
+
+	mutex_lock(&aperture_lock);
+	list_for_each_entry(bar, &aperture_bars, node) {
+		if (bar->pdev != pdev)
+			continue;
+		down_write(&bar->lock);
+		up_write(&bar->lock);
+		mutex_lock(&bar->handles_lock);
+		list_for_each_entry(h, &bar->handles, node)
+			unmap_mapping_range(h->inode->i_mapping, 0, 0, 1);
+		mutex_unlock(&bar->handles_lock);
+	}
+	mutex_unlock(&aperture_lock);
+}
+
 /* Kills the BARs on doomed, each taken off aperture_bars with a reference. */
 static void aperture_kill_list(struct list_head *doomed, const char *why)
 {
@@ -220,8 +247,12 @@ static int aperture_pci_notify(struct notifier_block *nb,
 		aperture_kill_dev(pdev, "device removed");
 		return NOTIFY_OK;
 	case BUS_NOTIFY_BIND_DRIVER:
-		/* Strict devmem: a driver claiming the device revokes us. */
-		if (aperture_strict())
+		/*
+		 * Strict devmem: a driver claiming the device revokes us;
+		 * aperture_io itself taking it (ownership) does not: the
+		 * descriptors the user had go on working.
+		 */
+		if (aperture_strict() && !aperture_owns(pdev))
 			aperture_kill_dev(pdev, "a driver is binding (strict devmem)");
 		return NOTIFY_OK;
 	}

@@ -10,8 +10,11 @@
  * refcounted state (bar.c) holds the kernel windows and is killed (kill.c)
  * when its function goes away; the data path is xfer.c, mappings mmap.c.
  *
- * The module never binds a driver: it works beside the PCI core, like
- * sysfs resource files.
+ * The module binds to no function by itself: it works beside the PCI
+ * core, like sysfs resource files.  Its PCI driver "aperture_io" (own.c)
+ * has no ID table and binds only where user space asks for it through
+ * driver_override: such an owned function gets DMA buffers (dma.c) and
+ * interrupts (irq.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,6 +65,35 @@ struct file *aperture_fs_file(struct inode *inode, const char *name,
 }
 
 /*
+ * A descriptor (DMA buffer, vector) on a fresh inode of the pinned fs:
+ * reserves a descriptor number and makes its file with fops, private
+ * and fmode (added to the file's mode) in *filep, not yet installed.  The
+ * file's last fput drops a module reference it never took: it is taken
+ * here.  On failure the caller still owns the inode.
+ */
+int aperture_fs_new_fd(struct inode *inode, const char *name, int flags,
+		       const struct file_operations *fops, void *private,
+		       fmode_t fmode, struct file **filep)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = alloc_file_pseudo(inode, aperture_mnt, name, flags, fops);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	__module_get(THIS_MODULE);
+	file->f_mode |= fmode;
+	file->private_data = private;
+	*filep = file;
+	return fd;
+}
+
+/*
  * An inode of the pseudo fs is going: free its handle.  Runs in the final
  * dput of a file's __fput, after the file dropped its module reference but
  * before it drops the mount, whose superblock holds the module.
@@ -72,7 +104,11 @@ static void aperture_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	if (h)
+	if (inode->i_fop == &aperture_dma_fops)
+		aperture_dma_evict(inode);
+	else if (inode->i_fop == &aperture_irq_fops)
+		aperture_irq_evict(inode);
+	else if (h)
 		aperture_handle_free(h);
 }
 
@@ -121,8 +157,14 @@ static int __init aperture_init(void)
 	err = misc_register(&aperture_miscdev);
 	if (err)
 		goto err_unregister_notifier;
+	/* No ID table: binds only where driver_override asks for it. */
+	err = pci_register_driver(&aperture_pci_driver);
+	if (err)
+		goto err_deregister_misc;
 	return 0;
 
+err_deregister_misc:
+	misc_deregister(&aperture_miscdev);
 err_unregister_notifier:
 	aperture_notifier_unregister();
 	return err;
@@ -130,6 +172,8 @@ err_unregister_notifier:
 
 static void __exit aperture_exit(void)
 {
+	/* Releases every owned function (remove) first. */
+	pci_unregister_driver(&aperture_pci_driver);
 	misc_deregister(&aperture_miscdev);
 	aperture_notifier_unregister();
 }

@@ -11,6 +11,8 @@
  *    refused with EBUSY naming the driver, and a driver binding later
  *    kills the open descriptors and mappings (kill.c), as does a region
  *    claimed later without a driver (within a second: the poll).
+ *  - A function aperture_io owns (own.c) counts as one with no driver:
+ *    its owner is the user of these descriptors.
  *  - The module parameter beside_drivers=1 allows access beside a bound
  *    driver (lab use), logged once.
  */
@@ -133,7 +135,8 @@ bool aperture_bar_claimed(struct aperture_bar *bar)
 int aperture_claim_check(struct pci_dev *pdev, unsigned int index,
 			 u32 bar_flags, u64 start, u64 size)
 {
-	struct device_driver *drv = pdev->dev.driver;
+	struct device_driver *drv = aperture_owns(pdev) ? NULL :
+		pdev->dev.driver;
 	bool mem = bar_flags & APERTURE_IO_BAR_MEM;
 	const char *who = drv ? drv->name : NULL;
 
