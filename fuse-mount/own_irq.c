@@ -185,6 +185,7 @@ int ap_own_show_vecs(struct ap_fs *fs, struct ap_own *o, uint32_t type,
 	o->irq_type = type;
 	for (o->nvec = 0; o->nvec < count; o->nvec++) {
 		memset(&q, 0, sizeof(q));
+		q.type = type;
 		q.vector = o->nvec;
 		v = calloc(1, sizeof(*v));
 		ret = v ? ap_backend_own(fs->be, &o->func, APERTURE_IO_IRQ_OPEN,

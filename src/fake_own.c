@@ -120,7 +120,8 @@ static int ap_fake_irq_open(struct ap_fake_func *f, const char *dir,
 	char path[PATH_MAX];
 	int fd;
 
-	if (q->vector >= o->irq_count)
+	/* The module's rule: the type in force, a vector it has. */
+	if (q->type != o->irq_type || q->vector >= o->irq_count)
 		return -EINVAL;
 	if (o->irq_type == APERTURE_IO_IRQ_INTX)
 		snprintf(path, sizeof(path), "%s/%s.intx", dir, f->slot);
