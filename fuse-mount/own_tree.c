@@ -281,7 +281,7 @@ bool ap_own_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct ap_fs *fs = ap_fs_of(req);
 	struct ap_own_node d, n;
 	struct fuse_entry_param neg;
-	struct ap_entry *e;
+	struct ap_entry *e = NULL;
 	struct ap_own *o;
 	int64_t id;
 	int ret;
@@ -293,7 +293,14 @@ bool ap_own_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		o = ap_own_fn(fs, parent, &e);
 		if (!o) {
 			pthread_mutex_unlock(&ap_own_lock);
-			return false;
+			/* Not owned now: a negative entry the kernel does not
+			 * keep, so that dma/ shows at the next look after an
+			 * own (the tree's own would last 60 s). */
+			if (!e)
+				return false;
+			memset(&neg, 0, sizeof(neg));
+			fuse_reply_entry(req, &neg);
+			return true;
 		}
 		ret = ap_own_node(fs, ap_own_node_ino(o, strcmp(name, "dma") ?
 						      AP_OWN_ID_IRQ :
