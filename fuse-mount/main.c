@@ -133,6 +133,7 @@ static void ap_start(struct ap_fs *fs, struct ap_options *opt)
 	if (ret < 0)
 		ap_die("cannot list PCI functions (%s backend): %s",
 		       fs->be->ops->name, strerror(-ret));
+	ap_own_mount(fs);
 	if (ap_filter_count(fs->filters) && !ap_tree_entries(fs->tree))
 		fprintf(stderr, AP_PROG ": note: -o devices matches no PCI "
 			"function with a BAR now; the tree shows them when "
@@ -244,6 +245,7 @@ int main(int argc, char *argv[])
 	ap_events_stop(&ap_fs);
 	ap_own_stop(&ap_fs);
 	fuse_session_unmount(se);
+	ap_own_unmount(&ap_fs);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	ap_tree_free(ap_fs.tree);

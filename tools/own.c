@@ -6,106 +6,26 @@
  *	aperture release BDF    unbind it again, leave it as found (root)
  *	aperture wait-irq [-s SLOT] [-d ID] [-m MOUNT] [-t TIMEOUT] [DEV] VECTOR
  *
- * own binds as vfio-pci and uio_pci_generic are bound: "aperture_io" into
- * the function's driver_override, the address into drivers_probe, then
- * the driver link must name aperture_io (else the override is undone).
- * A function with a driver is refused, naming it: owning never takes a
- * device from its driver.  release writes the address into aperture_io's
- * unbind and clears driver_override, so nothing binds it again by
- * itself.  Both work on sysfs, not the mount: APERTURE_SYSFS (default
- * /sys) moves them, for tests.  wait-irq waits through the mount
+ * own and release are src/own_sysfs.c's (shared with aperturefs -o own=)
+ * with messages: a function with a driver is refused, naming it; owning
+ * never takes a device from its driver.  Both work on sysfs, not the
+ * mount: APERTURE_SYSFS (default /sys) moves them, for tests.  wait-irq waits through the mount
  * (aperture_irq_wait()), prints the count and exits 0, or 124 on timeout.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "apc.h"
+#include "own_sysfs.h"
 
 static const char *apc_sysfs(void)
 {
 	const char *s = getenv("APERTURE_SYSFS");
 
 	return s && *s ? s : "/sys";
-}
-
-/* "dddd:bb:dd.f" or "bb:dd.f" into its sysfs name; false if not one. */
-static bool apc_bdf(const char *w, char *buf, size_t len)
-{
-	unsigned int dom = 0, bus, dev, fn;
-	char tail;
-
-	if (strspn(w, "0123456789abcdefABCDEF:.") != strlen(w))
-		return false;
-	if (sscanf(w, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) != 4 &&
-	    (dom = 0, sscanf(w, "%x:%x.%x%c", &bus, &dev, &fn, &tail) != 3))
-		return false;
-	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
-		return false;
-	snprintf(buf, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
-	return true;
-}
-
-/* Write @text to sysfs file @rel: 0 or -errno. */
-static int apc_put(const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", apc_sysfs(), rel);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The driver bound to @bdf into @buf ("" if none): 0 or -ENOENT. */
-static int apc_driver(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", apc_sysfs(),
-		 bdf);
-	if (access(path, F_OK))
-		return -ENOENT;
-	strncat(path, "/driver", sizeof(path) - strlen(path) - 1);
-	n = readlink(path, link, sizeof(link) - 1);
-	buf[0] = 0;
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(buf, len, "%.63s", base ? base + 1 : link);
-	return 0;
-}
-
-/*
- * Wait up to 2 s for @bdf's driver to be @want ("" for none): probing
- * is synchronous for most drivers, but a driver may probe asynchronously
- * (PROBE_PREFER_ASYNCHRONOUS).  The driver then into @now.
- */
-static bool apc_driver_is(const char *bdf, const char *want, char *now,
-			  size_t len)
-{
-	for (int i = 0; i < 200; i++) {
-		if (apc_driver(bdf, now, len))
-			return false;
-		if (!strcmp(now, want))
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 static int apc_denied(const char *cmd, const char *bdf, const char *file,
@@ -117,85 +37,46 @@ static int apc_denied(const char *cmd, const char *bdf, const char *file,
 	return AP_EXIT_ACCESS;
 }
 
-static int apc_do_own(const char *bdf, const char *drv)
-{
-	char file[128], now[64];
-	int ret;
-
-	if (!strcmp(drv, "aperture_io"))
-		return AP_EXIT_OK;
-	if (*drv) {
-		fprintf(stderr, "%s: own: %s is driven by %s: aperture_io "
-			"takes no function from its driver (unbind it "
-			"first: echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
-			apc_prog, bdf, drv, bdf, drv);
-		return AP_EXIT_ACCESS;
-	}
-	snprintf(file, sizeof(file), "bus/pci/devices/%s/driver_override",
-		 bdf);
-	ret = apc_put(file, "aperture_io");
-	if (ret)
-		return apc_denied("own", bdf, file, ret);
-	/* drivers_probe's own answer says little: the link says it all. */
-	apc_put("bus/pci/drivers_probe", bdf);
-	if (apc_driver_is(bdf, "aperture_io", now, sizeof(now)))
-		return AP_EXIT_OK;
-	apc_put(file, "\n");
-	fprintf(stderr, "%s: own: %s: aperture_io did not bind it%s%s (is "
-		"the aperture_io module loaded, and does it own functions? "
-		"dmesg may say why)\n", apc_prog, bdf, *now ? "; it is "
-		"driven by " : "", now);
-	return AP_EXIT_ACCESS;
-}
-
-static int apc_do_release(const char *bdf, const char *drv)
-{
-	char file[128], now[64];
-	int ret;
-
-	if (*drv && strcmp(drv, "aperture_io")) {
-		fprintf(stderr, "%s: release: %s is driven by %s, not "
-			"aperture_io: nothing to release\n", apc_prog, bdf,
-			drv);
-		return AP_EXIT_ACCESS;
-	}
-	if (*drv) {
-		ret = apc_put("bus/pci/drivers/aperture_io/unbind", bdf);
-		if (ret)
-			return apc_denied("release", bdf,
-					  "bus/pci/drivers/aperture_io/unbind",
-					  ret);
-	}
-	snprintf(file, sizeof(file), "bus/pci/devices/%s/driver_override",
-		 bdf);
-	ret = apc_put(file, "\n");
-	if (ret)
-		return apc_denied("release", bdf, file, ret);
-	if (!apc_driver_is(bdf, "", now, sizeof(now)) && *now) {
-		fprintf(stderr, "%s: release: %s is still driven by %s\n",
-			apc_prog, bdf, now);
-		return AP_EXIT_ACCESS;
-	}
-	return AP_EXIT_OK;
-}
-
 int apc_own(int argc, char **argv, bool release)
 {
-	const char *cmd = release ? "release" : "own";
+	const char *cmd = release ? "release" : "own", *file;
 	char bdf[32], drv[64];
+	int ret;
 
 	if (argc != 2)
 		return apc_syntax("%s takes one function: %s %s BDF "
 				  "(0000:00:04.0)", cmd, apc_prog, cmd);
-	if (!apc_bdf(argv[1], bdf, sizeof(bdf)))
+	if (ap_sysfs_bdf(argv[1], bdf, sizeof(bdf)))
 		return apc_syntax("%s: '%s' is not a PCI address "
 				  "(DDDD:BB:DD.F or BB:DD.F)", cmd, argv[1]);
-	if (apc_driver(bdf, drv, sizeof(drv))) {
+	ret = release ? ap_sysfs_release(apc_sysfs(), bdf, drv, sizeof(drv),
+					 &file) :
+			ap_sysfs_own(apc_sysfs(), bdf, drv, sizeof(drv), &file);
+	if (ret >= 0)
+		return AP_EXIT_OK;
+	if (ret == -ENOENT)
 		fprintf(stderr, "%s: %s: no PCI function %s (%s/bus/pci/"
 			"devices/%s)\n", apc_prog, cmd, bdf, apc_sysfs(), bdf);
-		return AP_EXIT_ACCESS;
-	}
-	return release ? apc_do_release(bdf, drv) : apc_do_own(bdf, drv);
+	else if (ret == -EBUSY && !release)
+		fprintf(stderr, "%s: own: %s is driven by %s: aperture_io "
+			"takes no function from its driver (unbind it "
+			"first: echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
+			apc_prog, bdf, drv, bdf, drv);
+	else if (ret == -EBUSY)
+		fprintf(stderr, "%s: release: %s is driven by %s, not "
+			"aperture_io: nothing to release\n", apc_prog, bdf,
+			drv);
+	else if (ret == -ENXIO)
+		fprintf(stderr, "%s: own: %s: aperture_io did not bind it%s%s "
+			"(is the aperture_io module loaded, and does it own "
+			"functions? dmesg may say why)\n", apc_prog, bdf,
+			*drv ? "; it is driven by " : "", drv);
+	else if (ret == -EIO && !file)
+		fprintf(stderr, "%s: release: %s is still driven by %s\n",
+			apc_prog, bdf, drv);
+	else
+		return apc_denied(cmd, bdf, file ? file : "sysfs", ret);
+	return AP_EXIT_ACCESS;
 }
 
 /* intx, msiN, msixN */

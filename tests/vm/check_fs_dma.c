@@ -28,6 +28,7 @@
 
 static char iommu[32];		/* info's dma.iommu */
 static char param_was[8];	/* PARAM before the suite */
+static int said;		/* the IOMMU was named */
 
 /* write(2) of @text to @path in one call: 0 or errno. */
 static int put(const char *path, const char *text)
@@ -98,6 +99,8 @@ static void setup(void)
 	ck_assert_msg(strstr(info, "\nowner: aperture_io\n"), "%s", info);
 	ck_assert(fs_info_get(info, "dma.iommu", iommu, sizeof(iommu)));
 	free(info);
+	if (!said++)
+		fprintf(stderr, "fs_dma: edu's dma.iommu: %s\n", iommu);
 	t = text(PARAM);
 	snprintf(param_was, sizeof(param_was), "%s", t);
 	free(t);
@@ -255,6 +258,29 @@ START_TEST(release_leaves_it_unbound)
 }
 END_TEST
 
+/* -o own= binds at mount and releases at unmount, and only what it bound. */
+START_TEST(mount_option)
+{
+	struct fs_mount m;
+	struct stat st;
+	char link[64] = "";
+
+	fs_expect("", AP " release " FS_EDU " 2>&1");
+	fs_mount(&m, "/tmp/apdma", "own=00:04.0");
+	ck_assert_int_gt(readlink(FS_SYSFS "/" FS_EDU "/driver", link,
+				  sizeof(link) - 1), 0);
+	ck_assert_ptr_nonnull(strstr(link, "/aperture_io"));
+	ck_assert_int_eq(stat("/tmp/apdma/" FS_EDU "/dma/mask", &st), 0);
+	fs_umount(&m);
+	ck_assert_int_eq(lstat(FS_SYSFS "/" FS_EDU "/driver", &st), -1);
+	/* Owned already: left owned. */
+	fs_expect("", AP " own " FS_EDU " 2>&1");
+	fs_mount(&m, "/tmp/apdma", "own=" FS_EDU);
+	fs_umount(&m);
+	ck_assert_int_eq(lstat(FS_SYSFS "/" FS_EDU "/driver", &st), 0);
+}
+END_TEST
+
 Suite *fs_dma_suite(void);
 
 Suite *fs_dma_suite(void)
@@ -268,6 +294,7 @@ Suite *fs_dma_suite(void)
 	tcase_add_test(tc, copy_there_and_back);
 	tcase_add_test(tc, raise_register);
 	tcase_add_test(tc, release_leaves_it_unbound);
+	tcase_add_test(tc, mount_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
