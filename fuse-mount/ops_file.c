@@ -81,8 +81,10 @@ ssize_t ap_fs_info(struct ap_fs *fs, struct ap_entry *e, char **text)
 	if (!n) {
 		ap_fs_bar_status(fs, e, bs);
 		n = ap_info_format(f, bs, text);
-		n = ap_regs_info(fs, e, text, n);
+		/* Ownership before registers: a refused register write
+		 * stays info's last line. */
 		n = ap_own_info(fs, e, f->driver, text, n);
+		n = ap_regs_info(fs, e, text, n);
 	}
 	free(f);
 	return n;

@@ -28,7 +28,6 @@
 
 static char iommu[32];		/* info's dma.iommu */
 static char param_was[8];	/* PARAM before the suite */
-static int said;		/* the IOMMU was named */
 
 /* write(2) of @text to @path in one call: 0 or errno. */
 static int put(const char *path, const char *text)
@@ -99,8 +98,6 @@ static void setup(void)
 	ck_assert_msg(strstr(info, "\nowner: aperture_io\n"), "%s", info);
 	ck_assert(fs_info_get(info, "dma.iommu", iommu, sizeof(iommu)));
 	free(info);
-	if (!said++)
-		fprintf(stderr, "fs_dma: edu's dma.iommu: %s\n", iommu);
 	t = text(PARAM);
 	snprintf(param_was, sizeof(param_was), "%s", t);
 	free(t);
@@ -122,6 +119,7 @@ static void teardown(void)
 /* Without an IOMMU, DMA waits for the explicit opt-in; with one, not. */
 START_TEST(dma_needs_iommu_or_opt_in)
 {
+	fprintf(stderr, "fs_dma: edu's dma.iommu: %s\n", iommu);
 	ck_assert_int_eq(put(PARAM, "N\n"), 0);
 	if (!strcmp(iommu, "none")) {
 		ck_assert_int_eq(put(DIR "/dma/master", "1\n"), EPERM);
