@@ -98,6 +98,9 @@ $(B)/tests/vm/check_%: tests/vm/check_%.c tests/check_main.c $(wildcard tests/vm
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -DSUITE=$*_suite -DVM_SUITE \
 		-o $@ $< tests/check_main.c $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
+# The IOMMU world's copy of check_module_dma includes it.
+$(B)/tests/vm/check_module_dma_iommu: tests/vm/check_module_dma.c
+
 # Helper programs of the tests and the benchmark (run in guests).
 $(B)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -272,7 +272,8 @@ typedef char aperture_io_irq_size_is_32
  *   on the function and counts against its limit).
  * IRQ_SET: enable count vectors of type (NONE disables all); any open
  *   vector descriptor of the old setting then reads ENODEV.  EINVAL if the
- *   function cannot do that type or that many.
+ *   function cannot do that type or that many.  MSI and MSI-X are memory
+ *   writes of the function: they arrive only while bus mastering is on.
  * IRQ_OPEN: a descriptor on one vector: read of 8 bytes blocks until an
  *   interrupt arrived since the last read and returns how many (a __u64,
  *   then reset to 0, as an eventfd); O_NONBLOCK gives EAGAIN; poll() says
