@@ -14,7 +14,6 @@
 #include "client_util.h"
 #include "own_fake.h"
 
-static struct fk m;
 static struct aperture *ap;
 
 static void irq_setup(void)

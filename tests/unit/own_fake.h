@@ -59,4 +59,36 @@ static inline int64_t own_read_count(int fd)
 	return (int64_t)c;
 }
 
+/* One mounted machine per test (the fixture's). */
+static struct fk m;
+
+static inline void own_mount_setup(void)
+{
+	fk_mount(&m, own_machine, NULL);
+}
+
+static inline void own_mount_teardown(void)
+{
+	fk_umount(&m);
+}
+
+/* Names in @dir but "." and "..", in listing order, joined with spaces. */
+static inline void names(const char *dir, char *out, size_t len)
+{
+	struct dirent **v;
+	int n = scandir(dir, &v, NULL, alphasort);
+
+	ck_assert_msg(n >= 0, "scandir %s: %s", dir, strerror(errno));
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(v[i]->d_name, ".") && strcmp(v[i]->d_name, "..")) {
+			if (out[0])
+				strncat(out, " ", len - strlen(out) - 1);
+			strncat(out, v[i]->d_name, len - strlen(out) - 1);
+		}
+		free(v[i]);
+	}
+	free(v);
+}
+
 #endif /* OWN_FAKE_H */
