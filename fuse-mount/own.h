@@ -15,7 +15,8 @@
  *
  * shown only while the backend says the function is owned (FUNC_INFO,
  * asked at each lookup).  own_tree.c holds the state, inode numbers and
- * names; own_file.c the files' contents; own_irq.c the vectors, their
+ * names; own_buf.c the buffers' making and removal; own_file.c the
+ * files' contents; own_irq.c the vectors, their
  * blocking reads, poll, and the thread that watches the backend's vector
  * descriptors.
  *
@@ -160,6 +161,16 @@ ssize_t ap_own_info(struct ap_fs *fs, const struct ap_entry *e,
 /* The owned function behind function directory @dir (locked), its
  * entry into *@e; NULL if it is not owned. */
 struct ap_own *ap_own_fn(struct ap_fs *fs, uint64_t dir, struct ap_entry **e);
+
+/* The buffer of @o named @name, or NULL (locked). */
+struct ap_dmabuf *ap_buf_by_name(struct ap_own *o, const char *name);
+
+/* @name in directory @d: its node id, or -errno (locked). */
+int64_t ap_own_child(const struct ap_own_node *d, const char *name);
+
+/* Answer a lookup of @n, counting it as a lookup of its function. */
+void ap_own_reply_entry(fuse_req_t req, struct ap_fs *fs,
+			const struct ap_own_node *n);
 
 /* Attributes of @n (locked). */
 void ap_own_stat(struct ap_fs *fs, const struct ap_own_node *n,
