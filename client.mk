@@ -16,7 +16,8 @@ APLIB_SRCS := $(wildcard lib/*.c) src/filter.c
 APLIB_OBJS := $(APLIB_SRCS:%.c=$(B)/pic/%.o)
 APLIB_LIBS  = $(shell $(PKG_CONFIG) --libs libpci)
 APLIB      := $(B)/lib/libaperture.so.$(APLIB_VERSION)
-APTOOL_SRCS := $(wildcard tools/*.c)
+# src/own_sysfs.c: owning through sysfs, shared with the daemon (-o own=).
+APTOOL_SRCS := $(wildcard tools/*.c) src/own_sysfs.c
 APTOOL_OBJS := $(APTOOL_SRCS:%.c=$(B)/%.o)
 APTOOL     := $(B)/aperture
 STAGE      := $(B)/stage

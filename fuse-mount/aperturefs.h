@@ -29,6 +29,7 @@ struct ap_options {
 	char *umask;		/* -o umask=OCTAL */
 	char *passthrough;	/* -o passthrough=all|mmap|off */
 	char *fake;		/* --fake=FILE: the fake machine */
+	char *own;		/* -o own=: entries, ';'-joined */
 	int ro;			/* -o ro seen */
 	int show_help;		/* -h / --help */
 	int show_version;	/* -V / --version */
@@ -70,6 +71,10 @@ struct ap_fs {
 	bool kick_queued;		/* a scan is asked for and has not
 					 * started (__atomic): at most one
 					 * waits at a time */
+	char (*own)[AP_SLOT_LEN]; /* -o own=: functions to own */
+	bool *own_ours;		/* which of them this mount bound (and
+				 * releases at unmount) */
+	size_t n_own;		/* how many */
 	struct ap_names told;		/* names the kernel last heard of
 					 * (or saw at mount), under
 					 * scan_lock: a scan tells it the
@@ -79,6 +84,10 @@ struct ap_fs {
 
 /* The operations table (ops_file.c). */
 extern const struct fuse_lowlevel_ops ap_ops;
+
+/* -o own=: bind at mount, release at unmount (own_mount.c). */
+void ap_own_mount(struct ap_fs *fs);
+void ap_own_unmount(struct ap_fs *fs);
 
 /* Options (options.c). */
 extern const struct fuse_opt ap_opt_table[];

@@ -13,9 +13,6 @@
  *   ap_compat_backing_open()      register a backing fd; id > 0 or 0
  *   ap_compat_backing_close()     release it on the last close
  *   ap_compat_set_backing()       put the id into the open reply
- *   ap_compat_no_interrupt()      tell libfuse no request can be
- *                                 interrupted (3.17's no_interrupt; 3.14
- *                                 has no such switch)
  */
 #ifndef APERTUREFS_COMPAT_H
 #define APERTUREFS_COMPAT_H
@@ -59,11 +56,6 @@ static inline void ap_compat_set_backing(struct fuse_file_info *fi, int id)
 	fi->backing_id = id;
 }
 
-static inline void ap_compat_no_interrupt(struct fuse_conn_info *conn)
-{
-	conn->no_interrupt = 1;
-}
-
 #else /* libfuse < 3.17: no passthrough API at all */
 
 static inline const char *ap_compat_passthrough_why(void)
@@ -87,10 +79,6 @@ static inline void ap_compat_backing_close(fuse_req_t req, int id)
 }
 
 static inline void ap_compat_set_backing(struct fuse_file_info *fi, int id)
-{
-}
-
-static inline void ap_compat_no_interrupt(struct fuse_conn_info *conn)
 {
 }
 

@@ -31,6 +31,7 @@
 
 #include "aperturefs.h"
 #include "compat.h"
+#include "own.h"
 #include "regs_tree.h"
 
 #ifndef APERTUREFS_VERSION
@@ -132,6 +133,7 @@ static void ap_start(struct ap_fs *fs, struct ap_options *opt)
 	if (ret < 0)
 		ap_die("cannot list PCI functions (%s backend): %s",
 		       fs->be->ops->name, strerror(-ret));
+	ap_own_mount(fs);
 	if (ap_filter_count(fs->filters) && !ap_tree_entries(fs->tree))
 		fprintf(stderr, AP_PROG ": note: -o devices matches no PCI "
 			"function with a BAR now; the tree shows them when "
@@ -229,6 +231,10 @@ int main(int argc, char *argv[])
 		openlog(AP_PROG, LOG_PID, LOG_DAEMON);
 		fuse_set_log_func(ap_syslog);
 	}
+	ret = ap_own_start(&ap_fs);
+	if (ret < 0)
+		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot watch interrupt "
+			 "vectors: %s\n", strerror(-ret));
 	ret = ap_events_start(&ap_fs);
 	if (ret < 0)
 		fuse_log(FUSE_LOG_ERR, "aperturefs: cannot follow hot-plug: "
@@ -237,7 +243,9 @@ int main(int argc, char *argv[])
 	ret = ap_serve(se, &opts);
 
 	ap_events_stop(&ap_fs);
+	ap_own_stop(&ap_fs);
 	fuse_session_unmount(se);
+	ap_own_unmount(&ap_fs);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	ap_tree_free(ap_fs.tree);

@@ -38,6 +38,7 @@
 
 #include "aperturefs.h"
 #include "compat.h"
+#include "own.h"
 #include "regs_tree.h"
 
 /* What an open file holds (fi->fh). */
@@ -80,6 +81,9 @@ ssize_t ap_fs_info(struct ap_fs *fs, struct ap_entry *e, char **text)
 	if (!n) {
 		ap_fs_bar_status(fs, e, bs);
 		n = ap_info_format(f, bs, text);
+		/* Ownership before registers: a refused register write
+		 * stays info's last line. */
+		n = ap_own_info(fs, e, f->driver, text, n);
 		n = ap_regs_info(fs, e, text, n);
 	}
 	free(f);
@@ -176,7 +180,7 @@ static void ap_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ap_file *f;
 	int ret;
 
-	if (ap_regs_open(req, ino, fi))
+	if (ap_regs_open(req, ino, fi) || ap_own_open(req, ino, fi))
 		return;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
@@ -330,6 +334,8 @@ static bool ap_refuse_cache_read(fuse_req_t req, fuse_ino_t ino,
 	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED)) {
 		if (ap_regs_ino(ino))
 			snprintf(what, sizeof(what), "a register file");
+		else if (ap_own_ino(ino))
+			snprintf(what, sizeof(what), "a dma/ or irq/ file");
 		else if (f->node.kind == AP_NODE_BAR)
 			snprintf(what, sizeof(what), "%s bar%d",
 				 f->node.entry->func.slot, f->node.bar);
@@ -361,7 +367,8 @@ static void ap_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (ap_refuse_cache_read(req, ino, fi))
 		return;
-	if (ap_regs_read(req, ino, size, off, fi))
+	if (ap_regs_read(req, ino, size, off, fi) ||
+	    ap_own_read(req, ino, size, off, fi))
 		return;
 	if (f->node.kind == AP_NODE_INFO) {
 		/*
@@ -407,7 +414,8 @@ static void ap_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	struct ap_entry *e = f->node.entry;
 	ssize_t n;
 
-	if (ap_regs_write(req, ino, buf, size, off, fi))
+	if (ap_regs_write(req, ino, buf, size, off, fi) ||
+	    ap_own_write(req, ino, buf, size, off, fi))
 		return;
 	if (f->node.kind != AP_NODE_BAR) {
 		fuse_reply_err(req, EBADF);
@@ -428,7 +436,7 @@ static void ap_release(fuse_req_t req, fuse_ino_t ino,
 	struct ap_fs *fs = ap_fs_of(req);
 	struct ap_file *f = (struct ap_file *)(uintptr_t)fi->fh;
 
-	if (ap_regs_release(req, ino, fi))
+	if (ap_regs_release(req, ino, fi) || ap_own_release(req, ino, fi))
 		return;
 	if (f->node.kind == AP_NODE_BAR)
 		ap_close_bar(req, f);
@@ -447,8 +455,8 @@ static void ap_init(void *userdata, struct fuse_conn_info *conn)
 	 * is passthrough=off: then it is said here, once. */
 	bool said = why != NULL && fs->passthrough != AP_PASSTHROUGH_OFF;
 
-	/* Every request is answered at once: nothing to interrupt. */
-	ap_compat_no_interrupt(conn);
+	/* Interrupts stay on: a blocked read of an irq/ file is answered
+	 * EINTR when its reader gets a signal (own_irq.c). */
 	if (!why && fs->passthrough == AP_PASSTHROUGH_OFF)
 		why = "mounted with -o passthrough=off";
 	if (!why) {
@@ -472,6 +480,21 @@ static void ap_init(void *userdata, struct fuse_conn_info *conn)
 	}
 }
 
+/* Files are created in dma/ only (buffers); elsewhere EPERM, as mknod. */
+static void ap_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	if (!ap_own_create(req, parent, name, mode, fi))
+		fuse_reply_err(req, EPERM);
+}
+
+/* Buffers in dma/ are removed; nothing else is. */
+static void ap_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (!ap_own_unlink(req, parent, name))
+		fuse_reply_err(req, EPERM);
+}
+
 const struct fuse_lowlevel_ops ap_ops = {
 	.init = ap_init,
 	.lookup = ap_lookup,
@@ -484,6 +507,9 @@ const struct fuse_lowlevel_ops ap_ops = {
 	.read = ap_read,
 	.write = ap_write,
 	.release = ap_release,
+	.create = ap_create,
+	.unlink = ap_unlink,
+	.poll = ap_own_poll,
 	.opendir = ap_opendir,
 	.readdir = ap_readdir,
 	.releasedir = ap_releasedir,

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "aperturefs.h"
+#include "own.h"
 #include "regs_tree.h"
 
 /* How long the kernel may trust a name, or attributes.  Hot-plug
@@ -94,7 +95,8 @@ void ap_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct ap_node node;
 	int ret;
 
-	if (ap_regs_lookup(req, parent, name))
+	if (ap_regs_lookup(req, parent, name) ||
+	    ap_own_lookup(req, parent, name))
 		return;
 	memset(&e, 0, sizeof(e));
 	ret = ap_tree_lookup(fs->tree, parent, name, &node);
@@ -123,7 +125,8 @@ void ap_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 void ap_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	ap_tree_forget(ap_fs_of(req)->tree, ap_regs_forget_ino(ino), nlookup);
+	ap_tree_forget(ap_fs_of(req)->tree,
+		       ap_own_forget_ino(ap_regs_forget_ino(ino)), nlookup);
 	fuse_reply_none(req);
 }
 
@@ -133,7 +136,9 @@ void ap_forget_multi(fuse_req_t req, size_t count,
 	struct ap_fs *fs = ap_fs_of(req);
 
 	for (size_t i = 0; i < count; i++)
-		ap_tree_forget(fs->tree, ap_regs_forget_ino(forgets[i].ino),
+		ap_tree_forget(fs->tree,
+			       ap_own_forget_ino(ap_regs_forget_ino(
+				       forgets[i].ino)),
 			       forgets[i].nlookup);
 	fuse_reply_none(req);
 }
@@ -145,7 +150,7 @@ void ap_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	int ret;
 
-	if (ap_regs_getattr(req, ino))
+	if (ap_regs_getattr(req, ino) || ap_own_getattr(req, ino))
 		return;
 	ret = ap_tree_node(fs->tree, ino, &node);
 	if (!ret)
@@ -169,7 +174,8 @@ void ap_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct stat st;
 	int ret;
 
-	if (ap_regs_setattr(req, ino, to_set))
+	if (ap_regs_setattr(req, ino, to_set) ||
+	    ap_own_setattr(req, ino, attr, to_set, fi))
 		return;
 	ret = ap_tree_node(fs->tree, ino, &node);
 	if (!ret && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
@@ -212,7 +218,7 @@ void ap_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ap_dir *d;
 	ssize_t n;
 
-	if (ap_regs_opendir(req, ino, fi))
+	if (ap_regs_opendir(req, ino, fi) || ap_own_opendir(req, ino, fi))
 		return;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -221,6 +227,7 @@ void ap_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	n = ap_tree_list(fs->tree, ino, &d->v);
 	n = ap_regs_list_fn(fs, ino, &d->v, n);
+	n = ap_own_list_fn(fs, ino, &d->v, n);
 	if (n < 0) {
 		free(d);
 		fuse_reply_err(req, -n);
@@ -257,7 +264,8 @@ void ap_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct stat st;
 	char *buf;
 
-	if (ap_regs_readdir(req, ino, size, off, fi))
+	if (ap_regs_readdir(req, ino, size, off, fi) ||
+	    ap_own_readdir(req, ino, size, off, fi))
 		return;
 	buf = malloc(size);
 	if (!buf) {
@@ -284,7 +292,8 @@ void ap_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ap_dir *d = (struct ap_dir *)(uintptr_t)fi->fh;
 
-	if (ap_regs_releasedir(req, ino, fi))
+	if (ap_regs_releasedir(req, ino, fi) ||
+	    ap_own_releasedir(req, ino, fi))
 		return;
 	free(d->v);
 	free(d);

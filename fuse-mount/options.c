@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "aperturefs.h"
+#include "own_sysfs.h"
 #include "regs_tree.h"
 
 /* Keys of options that need code rather than a field. */
@@ -27,6 +28,7 @@ enum {
 	AP_KEY_VERSION,
 	AP_KEY_DROP,
 	AP_KEY_REGS,
+	AP_KEY_OWN,
 };
 
 void ap_die(const char *fmt, ...)
@@ -67,6 +69,10 @@ void ap_usage(const char *prog)
 	       "default\n"
 	       "                           /etc/aperturefs/regs, then the "
 	       "installed ones)\n"
+	       "    -o own=BDF[;BDF]       bind these functions to aperture_io "
+	       "at mount\n"
+	       "                           (their dma/ and irq/), release "
+	       "them at unmount\n"
 	       "    -o ro                  read-only\n"
 	       "    --fake=FILE            serve the fake machine FILE "
 	       "describes (no module, no root)\n"
@@ -88,7 +94,7 @@ int ap_opt_proc(void *data, const char *arg, int key,
 {
 	struct ap_options *opt = data;
 	const char *why = NULL, *list;
-	char bad[128];
+	char bad[128], *why_own;
 
 	switch (key) {
 	case AP_KEY_DEVICES:
@@ -116,6 +122,14 @@ int ap_opt_proc(void *data, const char *arg, int key,
 	case AP_KEY_REGS:
 		if (ap_regs_opt(arg + strlen("regs=")))
 			ap_die("out of memory");
+		return 0;
+	case AP_KEY_OWN:
+		list = arg + strlen("own=");
+		if (asprintf(&why_own, "%s%s%s", opt->own ? opt->own : "",
+			     opt->own ? ";" : "", list) < 0)
+			ap_die("out of memory");
+		free(opt->own);
+		opt->own = why_own;
 		return 0;
 	case AP_KEY_DROP:
 		/* fstab-only words that mount(8) may pass on. */
@@ -178,6 +192,41 @@ static void ap_check_filters(struct ap_options *opt)
 		       "the option out to show every function");
 }
 
+/* -o own=BDF[;BDF...]: PCI addresses, on the real machine. */
+static void ap_check_own(struct ap_fs *fs, struct ap_options *opt)
+{
+	char *list, *save = NULL, *w;
+
+	if (!opt->own)
+		return;
+	if (opt->fake)
+		ap_die("-o own= binds real functions to aperture_io: a fake "
+		       "machine's function is owned with driver=aperture_io "
+		       "in its description");
+	list = strdup(opt->own);
+	if (!list)
+		ap_die("out of memory");
+	for (w = strtok_r(list, "; \t", &save); w;
+	     w = strtok_r(NULL, "; \t", &save)) {
+		char (*v)[AP_SLOT_LEN];
+
+		v = realloc(fs->own, (fs->n_own + 1) * sizeof(*v));
+		if (!v)
+			ap_die("out of memory");
+		fs->own = v;
+		if (ap_sysfs_bdf(w, v[fs->n_own], sizeof(v[0])))
+			ap_die("bad -o own=%s: not a PCI address (DDDD:BB:DD.F "
+			       "or BB:DD.F; several: own=00:04.0;00:05.0)", w);
+		fs->n_own++;
+	}
+	free(list);
+	if (!fs->n_own)
+		ap_die("-o own= is empty: name a function (own=00:04.0)");
+	fs->own_ours = calloc(fs->n_own, sizeof(*fs->own_ours));
+	if (!fs->own_ours)
+		ap_die("out of memory");
+}
+
 void ap_check_options(struct ap_fs *fs, struct ap_options *opt)
 {
 	uint32_t width = 0, memtype = 0;
@@ -218,6 +267,7 @@ void ap_check_options(struct ap_fs *fs, struct ap_options *opt)
 			       ret == -EINVAL ? "not a gid" : strerror(-ret));
 	}
 	fs->ro = opt->ro;
+	ap_check_own(fs, opt);
 }
 
 #define AP_OPT(t, p) { t, offsetof(struct ap_options, p), 1 }
@@ -232,6 +282,7 @@ const struct fuse_opt ap_opt_table[] = {
 	AP_OPT("--fake=%s", fake),
 	FUSE_OPT_KEY("devices=", AP_KEY_DEVICES),
 	FUSE_OPT_KEY("ro", AP_KEY_RO),
+	FUSE_OPT_KEY("own=", AP_KEY_OWN),
 	FUSE_OPT_KEY("regs=", AP_KEY_REGS),
 	FUSE_OPT_KEY("-h", AP_KEY_HELP),
 	FUSE_OPT_KEY("--help", AP_KEY_HELP),

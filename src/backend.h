@@ -76,6 +76,27 @@ struct ap_backend_ops {
 	int (*driver)(struct ap_backend *be, const struct ap_func *f,
 		      char *buf, size_t len);
 
+	/*
+	 * Owned functions (aperture_io.h, "Owned functions"): @cmd is
+	 * APERTURE_IO_FUNC_INFO, _SET_MASTER, _SET_DMA_MASK, _DMA_ALLOC,
+	 * _IRQ_SET or _IRQ_OPEN and @arg its structure, with argsz and the
+	 * "in" fields set but the function's address, which the backend
+	 * fills from @f (ap_backend_own()).  0 or -errno, as the module's
+	 * ioctl: -EACCES on a function that is not owned.
+	 */
+	int (*own)(struct ap_backend *be, const struct ap_func *f,
+		   unsigned long cmd, void *arg);
+
+	/*
+	 * A vector descriptor (IRQ_OPEN, made non-blocking by the caller):
+	 * irq_read() adds the interrupts counted since its last read to
+	 * *@count and returns 1, or 0 if none came, or -errno (-ENODEV once
+	 * the vector is gone); irq_write() passes APERTURE_IO_IRQ_MASK or
+	 * _UNMASK on.
+	 */
+	int (*irq_read)(struct ap_backend *be, int fd, uint64_t *count);
+	int (*irq_write)(struct ap_backend *be, int fd, uint64_t value);
+
 	/* Hot-plug events: see above. */
 	int (*event_fd)(struct ap_backend *be);
 	int (*event)(struct ap_backend *be);
@@ -116,5 +137,13 @@ ssize_t ap_backend_scan(struct ap_backend *be,
 unsigned long ap_backend_scans(struct ap_backend *be);
 
 void ap_backend_free(struct ap_backend *be);
+
+/* be->ops->own() with @arg's argsz and function address filled in. */
+int ap_backend_own(struct ap_backend *be, const struct ap_func *f,
+		   unsigned long cmd, void *arg, size_t argsz);
+
+/* FUNC_INFO of @f into @out: 0 or -errno (-ENOTTY: module too old). */
+int ap_backend_func_info(struct ap_backend *be, const struct ap_func *f,
+			 struct aperture_io_func *out);
 
 #endif /* APERTURE_BACKEND_H */

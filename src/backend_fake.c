@@ -10,6 +10,7 @@
  *   ids FILE                 optional: a pci.ids file for names
  *   function SLOT VVVV:DDDD [class=CCCC] [progif=PP] [rev=RR]
  *                           [subsystem=VVVV:DDDD] [driver=NAME]
+ *                           [msi=N] [msix=N]
  *   barN mem|mem64|io [prefetch] SIZE [addr=HEX] [file=PATH]
  *
  * SLOT is lspci's "[dddd:]bb:dd.f", SIZE a power of two with an optional
@@ -21,6 +22,10 @@
  * writes the functions' config space in `lspci -x` form and reads it back
  * through libpci's dump method, so a fake function is named, filtered and
  * described by the very code that handles real ones.
+ *
+ * A function with driver=aperture_io is owned: it has DMA buffers and
+ * interrupts (INTx, msi=N and msix=N vectors), fake_own.c says how a test
+ * raises them.
  *
  * Hot-plug: the description is re-read at every scan, and event_fd() is an
  * inotify descriptor on its folder, so editing the file adds and removes
@@ -269,6 +274,38 @@ static int ap_fb_driver(struct ap_backend *be, const struct ap_func *f,
 	return ret;
 }
 
+static int ap_fb_own(struct ap_backend *be, const struct ap_func *f,
+		     unsigned long cmd, void *arg)
+{
+	struct ap_fake_be *fb = ap_fb(be);
+	struct ap_fake_func *ff;
+	char *dir, *slash;
+	int ret = -ENODEV;
+
+	dir = strdup(fb->path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	pthread_mutex_lock(&fb->lock);
+	ff = ap_fb_find(fb, f->slot);
+	if (ff)
+		ret = ap_fake_own_call(ff, dir, cmd, arg);
+	pthread_mutex_unlock(&fb->lock);
+	free(dir);
+	return ret;
+}
+
+static int ap_fb_irq_read(struct ap_backend *be, int fd, uint64_t *count)
+{
+	return ap_fake_irq_read(fd, count);
+}
+
+static int ap_fb_irq_write(struct ap_backend *be, int fd, uint64_t value)
+{
+	return ap_fake_irq_write(fd, value);
+}
+
 static int ap_fb_event_fd(struct ap_backend *be)
 {
 	return ap_fb(be)->inotify;
@@ -359,6 +396,9 @@ static const struct ap_backend_ops ap_fake_ops = {
 	.config_size = ap_fb_config_size,
 	.config_read = ap_fb_config_read,
 	.driver = ap_fb_driver,
+	.own = ap_fb_own,
+	.irq_read = ap_fb_irq_read,
+	.irq_write = ap_fb_irq_write,
 	.event_fd = ap_fb_event_fd,
 	.event = ap_fb_event,
 	.free = ap_fb_free,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,6 +127,34 @@ static int ap_mb_driver(struct ap_backend *be, const struct ap_func *f,
 	base = strrchr(link, '/');
 	snprintf(buf, len, "%s", base ? base + 1 : link);
 	return 0;
+}
+
+static int ap_mb_own(struct ap_backend *be, const struct ap_func *f,
+		     unsigned long cmd, void *arg)
+{
+	return ioctl(ap_mb(be)->ctl, cmd, arg) < 0 ? -errno : 0;
+}
+
+static int ap_mb_irq_read(struct ap_backend *be, int fd, uint64_t *count)
+{
+	uint64_t n;
+	ssize_t got = read(fd, &n, sizeof(n));
+
+	if (got < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (got != sizeof(n))
+		return -EIO;
+	*count += n;
+	return 1;
+}
+
+static int ap_mb_irq_write(struct ap_backend *be, int fd, uint64_t value)
+{
+	ssize_t n = write(fd, &value, sizeof(value));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(value) ? 0 : -EIO;
 }
 
 static int ap_mb_event_fd(struct ap_backend *be)
@@ -248,6 +277,9 @@ static const struct ap_backend_ops ap_module_ops = {
 	.config_size = ap_mb_config_size,
 	.config_read = ap_mb_config_read,
 	.driver = ap_mb_driver,
+	.own = ap_mb_own,
+	.irq_read = ap_mb_irq_read,
+	.irq_write = ap_mb_irq_write,
 	.event_fd = ap_mb_event_fd,
 	.event = ap_mb_event,
 	.free = ap_mb_free,

@@ -131,6 +131,8 @@ static int ap_fake_function(struct ap_fake_ctx *c, char **w, int nw,
 	ap_put16(cfg, 0x00, ven);
 	ap_put16(cfg, 0x02, did);
 	ap_put16(cfg, 0x04, 0x0007);	/* command: I/O, memory, master */
+	f->own.dma_bits = 32;		/* the kernel's default mask */
+	f->own.next_dma = 0x100000;	/* made-up bus addresses */
 	for (int i = 3; i < nw; i++) {
 		char *val = strchr(w[i], '=');
 
@@ -148,6 +150,14 @@ static int ap_fake_function(struct ap_fake_ctx *c, char **w, int nw,
 			   sscanf(val, "%4x:%4x%c", &ven, &did, &tail) == 2) {
 			ap_put16(cfg, 0x2c, ven);
 			ap_put16(cfg, 0x2e, did);
+		} else if (!strcmp(w[i], "msi") && *val &&
+			   strspn(val, "0123456789") == strlen(val) &&
+			   strtoul(val, NULL, 10) <= 32) {
+			f->own.msi_max = strtoul(val, NULL, 10);
+		} else if (!strcmp(w[i], "msix") && *val &&
+			   strspn(val, "0123456789") == strlen(val) &&
+			   strtoul(val, NULL, 10) <= 2048) {
+			f->own.msix_max = strtoul(val, NULL, 10);
 		} else if (!strcmp(w[i], "driver") &&
 			   strlen(val) < sizeof(f->driver)) {
 			strcpy(f->driver, val);

@@ -22,6 +22,21 @@ struct ap_fake_bar {
 	int mem;			/* memfd or the open file, -1 = none */
 };
 
+/*
+ * What an owned fake function (driver=aperture_io) can do and has now:
+ * memory buffers with made-up bus addresses, and vectors that are FIFOs
+ * beside the description (fake_own.c).
+ */
+struct ap_fake_own {
+	unsigned int msi_max;		/* msi=N of the description */
+	unsigned int msix_max;		/* msix=N of the description */
+	uint32_t master;		/* bus mastering on */
+	uint32_t dma_bits;		/* DMA mask width (32 at first) */
+	uint32_t irq_type;		/* APERTURE_IO_IRQ_* enabled */
+	uint32_t irq_count;		/* vectors enabled */
+	uint64_t next_dma;		/* next bus address handed out */
+};
+
 /* One fake function, as described. */
 struct ap_fake_func {
 	char slot[AP_SLOT_LEN];		/* "dddd:bb:dd.f" */
@@ -31,6 +46,7 @@ struct ap_fake_func {
 	uint8_t config[AP_FAKE_CONFIG_SIZE]; /* config space */
 	struct ap_fake_bar bars[AP_NR_BARS]; /* BAR0..5 */
 	unsigned int gen;		/* generation (the backend's) */
+	struct ap_fake_own own;		/* owned: its DMA and interrupts */
 };
 
 /* A whole description. */
@@ -62,6 +78,17 @@ void ap_fake_bar_desc(const struct ap_fake_func *f, int bar, uint32_t flags,
 
 /* A new descriptor on BAR @bar's memory (read-only with _OPEN_RDONLY). */
 int ap_fake_bar_open(const struct ap_fake_func *f, int bar, uint32_t flags);
+
+/*
+ * An owned-function call (aperture_io.h) on @f, as the module answers
+ * it; vectors are FIFOs "@dir/SLOT.VECTOR" (fake_own.c).  0 or -errno.
+ */
+int ap_fake_own_call(struct ap_fake_func *f, const char *dir,
+		     unsigned long cmd, void *arg);
+
+/* A FIFO vector's interrupts, and its mask (backend irq_read/_write). */
+int ap_fake_irq_read(int fd, uint64_t *count);
+int ap_fake_irq_write(int fd, uint64_t value);
 
 /*
  * The functions of @m that pass @filters, through libpci's dump method:

@@ -19,6 +19,8 @@ bool ap_fake_func_same(const struct ap_fake_func *a,
 		       const struct ap_fake_func *b)
 {
 	if (strcmp(a->slot, b->slot) || strcmp(a->driver, b->driver) ||
+	    a->own.msi_max != b->own.msi_max ||
+	    a->own.msix_max != b->own.msix_max ||
 	    memcmp(a->config, b->config, sizeof(a->config)))
 		return false;
 	for (int i = 0; i < AP_NR_BARS; i++) {
@@ -38,6 +40,8 @@ void ap_fake_func_take_memory(struct ap_fake_func *to,
 		to->bars[i].mem = from->bars[i].mem;
 		from->bars[i].mem = -1;
 	}
+	/* What the user set on an owned function stays too. */
+	to->own = from->own;
 }
 
 int ap_fake_func_back(struct ap_fake_func *f, char *err, size_t errlen)

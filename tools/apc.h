@@ -52,6 +52,33 @@ enum apc_mode {
 	APC_RAW,		/* the bytes read, little endian, binary */
 };
 
+/* The command line of the commands that name a function. */
+struct apc_opts {
+	const char *slot;	/* -s */
+	const char *id;		/* -d */
+	const char *mount;	/* -m */
+	bool dry;		/* -n */
+	enum apc_mode mode;	/* -q, -r */
+	long timeout_ms;	/* -t, wait only */
+	bool wait;		/* the wait subcommand */
+	bool trace;		/* the trace subcommand */
+	bool dump;		/* the dump subcommand */
+	bool wait_irq;		/* the wait-irq subcommand */
+};
+
+/* A syntax error: the message on stderr, AP_EXIT_SYNTAX. */
+int apc_syntax(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open the one function @o names; messages on failure, an exit status. */
+int apc_open(const struct apc_opts *o, struct aperture **ap);
+
+/* aperture own|release BDF (tools/own.c): an exit status. */
+int apc_own(int argc, char **argv, bool release);
+
+/* aperture wait-irq's VECTOR words after the options (tools/own.c). */
+int apc_wait_irq(struct apc_opts *o, int argc, char **argv);
+
+
 /*
  * Parse one ACCESS word (not barN) with @bar the BAR in effect: an offset
  * form, else a name.  0, or -EINVAL with a message for the user in @err.

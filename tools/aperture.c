@@ -8,6 +8,8 @@
  *	aperture wait [-n] [-s ...] [-d ...] [-m ...] [-t TIMEOUT] barN WAIT
  *	aperture trace|dump [-s ...] [-d ...] [-m ...] [-- COMMAND...]
  *	aperture diff BEFORE AFTER
+ *	aperture wait-irq [-s ...] [-d ...] [-m ...] [-t TIMEOUT] [DEV] VECTOR
+ *	aperture own|release BDF          (tools/own.c)
  *
  * -s/-d are lspci's, parsed by libpci (aperture_match()) and must name one
  * function.  Every word is parsed (a syntax error: exit 2), then checked
@@ -27,17 +29,6 @@
 
 #include "apc.h"
 
-struct apc_opts {
-	const char *slot;	/* -s */
-	const char *id;		/* -d */
-	const char *mount;	/* -m */
-	bool dry;		/* -n */
-	enum apc_mode mode;	/* -q, -r */
-	long timeout_ms;	/* -t, wait only */
-	bool wait;		/* the wait subcommand */
-	bool trace;		/* the trace subcommand */
-	bool dump;		/* the dump subcommand */
-};
 
 /* What -t is when not given. */
 #define APC_TIMEOUT_DEFAULT_MS	1000
@@ -52,6 +43,10 @@ static void apc_usage(FILE *f)
 		"[-- COMMAND...]\n"
 		"       %1$s dump [-s SLOT] [-d ID] [-m MOUNTPOINT]\n"
 		"       %1$s diff BEFORE AFTER\n"
+		"       %1$s wait-irq [-s SLOT] [-d ID] [-m MOUNTPOINT] "
+		"[-t TIMEOUT] [DEVICE] VECTOR\n"
+		"       %1$s own|release BDF   (root: bind to or unbind from "
+		"aperture_io)\n"
 		"       %1$s --version | --help\n"
 		"SLOT, ID: as lspci -s and -d take them (04.0, 00:04, 1234:, "
 		"1234:11e8);\n"
@@ -62,19 +57,8 @@ static void apc_usage(FILE *f)
 		"WAIT:   OFFSET[.W]=VALUE[:MASK] | BLOCK.REGISTER[.FIELD]=VALUE\n"
 		"W: b w l q (8, 16, 32, 64 bits; l by default)\n"
 		"Numbers: 0x1f hex, 31 decimal (a leading 0 is refused)\n"
+		"VECTOR: intx, msiN, msixN (an owned function's irq/)\n"
 		"TIMEOUT: 500ms, 2s, 1.5s (default 1s)\n", apc_prog);
-}
-
-static int apc_syntax(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", apc_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (%s -h for usage)\n", apc_prog);
-	return AP_EXIT_SYNTAX;
 }
 
 static int apc_options(int argc, char **argv, struct apc_opts *o)
@@ -101,9 +85,10 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 		case 'q': o->mode = APC_QUIET; break;
 		case 'r': o->mode = APC_RAW; break;
 		case 't':
-			if (!o->wait)
+			if (!o->wait && !o->wait_irq)
 				return apc_syntax("-t/--timeout is for "
-						  "'%s wait'", apc_prog);
+						  "'%s wait' and 'wait-irq'",
+						  apc_prog);
 			o->timeout_ms = apc_parse_timeout(optarg);
 			if (o->timeout_ms < 0)
 				return apc_syntax("timeout '%s': give it with "
@@ -129,7 +114,7 @@ static int apc_options(int argc, char **argv, struct apc_opts *o)
 					  argv[optind - 1]);
 		}
 	}
-	if (!o->slot && !o->id && !o->trace)
+	if (!o->slot && !o->id && !o->trace && !o->wait_irq)
 		return apc_syntax("name a function with -s SLOT or -d ID");
 	return 0;
 }
@@ -216,78 +201,6 @@ static int apc_dump(struct aperture *ap)
 	return AP_EXIT_OK;
 }
 
-/* "-s 00:04 -d 1234:" as the user gave them, into @buf. */
-static void apc_named(const struct apc_opts *o, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s%s", o->slot ? "-s " : "",
-		 o->slot ? o->slot : "", o->slot && o->id ? " " : "",
-		 o->id ? "-d " : "", o->id ? o->id : "");
-}
-
-/* Open the one function the options name; messages on failure. */
-static int apc_open(const struct apc_opts *o, struct aperture **ap)
-{
-	char mnt[APERTURE_PATH_MAX], slots[8][APERTURE_SLOT_MAX], what[256];
-	const char *why = NULL, *mount = o->mount;
-	int n, ret;
-
-	if (!mount) {
-		ret = aperture_find_mount(mnt, sizeof(mnt));
-		if (ret == -ENOENT) {
-			fprintf(stderr, "%s: no aperturefs mount in "
-				"/proc/self/mountinfo: mount one "
-				"(aperturefs /mnt/apertures, as root with "
-				"aperture_io loaded) or name one with -m\n",
-				apc_prog);
-			return AP_EXIT_ACCESS;
-		}
-		if (ret) {
-			fprintf(stderr, "%s: /proc/self/mountinfo: %s\n",
-				apc_prog, strerror(-ret));
-			return AP_EXIT_ACCESS;
-		}
-		mount = mnt;
-	}
-	apc_named(o, what, sizeof(what));
-	n = aperture_match(mount, o->slot, o->id, slots, 8, &why);
-	if (n == -EINVAL && why)
-		return apc_syntax("%s: %s (lspci's syntax: -s "
-				  "[[[[DOMAIN]:]BUS]:][DEV][.[FUNC]], -d "
-				  "[VENDOR]:[DEVICE][:CLASS])", what, why);
-	if (n < 0) {
-		fprintf(stderr, "%s: %s: %s (%s)\n", apc_prog, mount,
-			strerror(-n), aperture_errno_name(n));
-		return AP_EXIT_ACCESS;
-	}
-	if (!n) {
-		fprintf(stderr, "%s: no function under %s matches %s\n",
-			apc_prog, mount, what);
-		return AP_EXIT_ACCESS;
-	}
-	if (n > 1) {
-		fprintf(stderr, "%s: %s matches %d functions under %s:",
-			apc_prog, what, n, mount);
-		for (int i = 0; i < n && i < 8; i++)
-			fprintf(stderr, " %s", slots[i]);
-		fprintf(stderr, "%s: name one (%s -s SLOT)\n",
-			n > 8 ? " ..." : "", apc_prog);
-		return AP_EXIT_SYNTAX;
-	}
-	snprintf(what, sizeof(what), "-s %s", slots[0]);
-	ret = aperture_open(mount, what, ap);
-	if (ret) {
-		fprintf(stderr, "%s: %s under %s: %s (%s)\n", apc_prog,
-			slots[0], mount, strerror(-ret),
-			aperture_errno_name(ret));
-		return AP_EXIT_ACCESS;
-	}
-	/* The command's accesses go through the BAR file, never a mapping,
-	 * so that the daemon's rules, its log and `aperture trace` see each
-	 * one (a shell user pays a process start per command anyway). */
-	aperture_set_access(*ap, APERTURE_ACCESS_FILE);
-	return 0;
-}
-
 /*
  * Parse every word (barN and ACCESS) of @argv into @acc, as the command
  * (@o) will use them; *@n gets their count.  A syntax status, or 0.
@@ -358,10 +271,19 @@ int main(int argc, char **argv)
 		argc--;
 	} else if (argc > 1 && !strcmp(argv[1], "diff")) {
 		return apc_diff(argc - 1, argv + 1);
+	} else if (argc > 1 && (!strcmp(argv[1], "own") ||
+				!strcmp(argv[1], "release"))) {
+		return apc_own(argc - 1, argv + 1, argv[1][0] == 'r');
+	} else if (argc > 1 && !strcmp(argv[1], "wait-irq")) {
+		o.wait_irq = true;
+		argv++;
+		argc--;
 	}
 	ret = apc_options(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.wait_irq)
+		return apc_wait_irq(&o, argc - optind, argv + optind);
 	if (o.dump) {
 		if (optind < argc)
 			return apc_syntax("dump takes no ACCESS ('%s')",

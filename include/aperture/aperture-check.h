@@ -181,6 +181,37 @@ static inline int aperture_check_reg_wait(struct aperture *ap,
 			      "%s", ap_msg_);                                \
 	} while (0)
 
+/* The message for a wait for an interrupt on @vector. */
+static inline int aperture_check_irq(struct aperture *ap, const char *vector,
+				     unsigned int timeout_ms, char *msg,
+				     size_t len)
+{
+	int ret = aperture_irq_wait(ap, vector, timeout_ms, NULL);
+
+	if (ret == -ETIMEDOUT)
+		snprintf(msg, len, "%s irq/%s: no interrupt within %u ms",
+			 aperture_slot(ap), vector, timeout_ms);
+	else if (ret)
+		snprintf(msg, len, "%s irq/%s: wait failed: %s (%s)",
+			 aperture_slot(ap), vector, strerror(-ret),
+			 aperture_errno_name(ret));
+	return ret;
+}
+
+/*
+ * An interrupt arrives on @vector ("intx", "msi0", ...) of an owned
+ * function within @timeout_ms (or came since the vector's last read):
+ * "0000:00:04.0 irq/msi0: no interrupt within 500 ms" otherwise.
+ */
+#define ck_assert_aperture_irq_within(ap, vector, timeout_ms)                \
+	do {                                                                 \
+		char ap_msg_[256];                                           \
+		ck_assert_msg(!aperture_check_irq((ap), (vector),            \
+						  (timeout_ms), ap_msg_,     \
+						  sizeof(ap_msg_)),          \
+			      "%s", ap_msg_);                                \
+	} while (0)
+
 /* The named register or field (BLOCK.REGISTER[.FIELD]) reads @want. */
 #define ck_assert_aperture_reg_eq(ap, name, want)                            \
 	do {                                                                 \

@@ -32,7 +32,7 @@ extern "C" {
  * patch (0x000200 is 0.2.0), for #if, as libpci's PCI_LIB_VERSION.
  * aperture_version() is the library's own, at run time.
  */
-#define APERTURE_LIB_VERSION	0x000300
+#define APERTURE_LIB_VERSION	0x000400
 
 /* The version of the library loaded, in APERTURE_LIB_VERSION's form. */
 unsigned int aperture_version(void);
@@ -242,6 +242,23 @@ long aperture_pwrite(struct aperture *ap, int bar, uint64_t off,
 int aperture_wait(struct aperture *ap, int bar, uint64_t off,
 		  unsigned int width, uint64_t mask, uint64_t want,
 		  unsigned int timeout_ms, uint64_t *last);
+
+/* ---- Interrupts of an owned function ---------------------------------- */
+
+/*
+ * Wait up to @timeout_ms for an interrupt on vector @vector ("intx",
+ * "msi0", "msix3") of a function the mount shows as owned (its irq/ with
+ * the vector enabled: `echo msi 1 > irq/mode`; docs/dma-irq.md): one
+ * read of <fn>/irq/<vector>, which returns at once if interrupts came
+ * since the vector's last read (by anyone), else when one comes.  The
+ * number that came goes to @count if not NULL.  0, -ETIMEDOUT when
+ * none came in time, -ENOENT if the function is not owned or the vector
+ * not enabled, -ENODEV once the vector is gone (its mode changed, the
+ * function was released), -EINVAL for a name that is no vector.
+ * (Since 0.4.0.)
+ */
+int aperture_irq_wait(struct aperture *ap, const char *vector,
+		      unsigned int timeout_ms, uint64_t *count);
 
 /* ---- Registers by name ------------------------------------------------ */
 

@@ -58,3 +58,16 @@ show "cat $VGA/regs/vga/INPUT_STATUS_1 > /dev/null; echo 0x20 > $VGA/regs/vga/AT
 show "cat $VGA/registers"
 show "dd if=$demo/picture.xrgb of=$VGA/bar0 bs=64k status=none"
 show "cmp -n \$(stat -c %s $demo/picture.xrgb) $demo/picture.xrgb $VGA/bar0 && echo framebuffer holds the picture"
+
+note "DMA and an interrupt: edu owned (bound to aperture_io), its DMA engine copies a buffer into its own memory and back, and says so by MSI"
+cd /mnt/apertures
+show "\$B/aperture own $EDU && ls $EDU && grep -E '^(owner|dma|irq)' $EDU/info"
+note "This guest has no IOMMU, so DMA could reach any RAM: it must be allowed explicitly (the kernel is tainted)"
+show "echo 1 > /sys/module/aperture_io/parameters/allow_unsafe_noiommu_dma"
+show "cd $EDU && echo 28 > dma/mask && echo 1 > dma/master && truncate -s 4K dma/src dma/dst && ls -l dma && cat dma/src.addr dma/dst.addr"
+show "head -c 4000 /dev/urandom > $EDU/dma/src; echo msi 1 > $EDU/irq/mode; ls $EDU/irq"
+note "RAM to edu (0x98=5: start, interrupt when done), then edu to RAM (0x98=7); each interrupt counted, then acknowledged"
+show "\$B/aperture -s $EDU bar0 0x80.l=\$(cat $EDU/dma/src.addr) 0x88.l=0x40000 0x90.l=4000 0x98.l=5 && \$B/aperture wait-irq $EDU msi0 -t 5s && \$B/aperture -s $EDU bar0 0x64.l=0x100"
+show "\$B/aperture -s $EDU bar0 0x80.l=0x40000 0x88.l=\$(cat $EDU/dma/dst.addr) 0x90.l=4000 0x98.l=7 && \$B/aperture wait-irq $EDU msi0 -t 5s && \$B/aperture -s $EDU bar0 0x64.l=0x100"
+show "cmp -n 4000 $EDU/dma/src $EDU/dma/dst && echo edu copied the bytes there and back"
+show "echo off > $EDU/irq/mode; rm $EDU/dma/src $EDU/dma/dst; echo 0 > $EDU/dma/master; \$B/aperture release $EDU && grep ^owner: $EDU/info"

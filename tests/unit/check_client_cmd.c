@@ -409,7 +409,7 @@ START_TEST(cmd_syntax_errors_do_nothing)
 		{ "bar0 0x4.l=0 0x0=010", "aperture: '0x0=010': value '010': a leading 0 is not octal here: write 0x10 for hex or 10 for decimal" },
 		{ "bar0 0x4.l=0 edu.LIVENESS=0x", "aperture: 'edu.LIVENESS=0x': value '0x' is not a number (0x1f hex, 31 decimal)" },
 		{ "bar0", "aperture: nothing to do after the BAR: give an ACCESS" },
-		{ "-t 1s bar0 0x0", "aperture: -t/--timeout is for 'aperture wait'" },
+		{ "-t 1s bar0 0x0", "aperture: -t/--timeout is for 'aperture wait' and 'wait-irq'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

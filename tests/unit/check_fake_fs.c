@@ -358,6 +358,17 @@ START_TEST(option_errors)
 				       NULL },
 		     "--fake: /nonexistent/m.txt: No such file or directory",
 		     NULL);
+	/* -o own= is checked before anything: nothing of sysfs is read. */
+	expect_error((const char *[]){ "-o", "own=00:04", "/tmp", NULL },
+		     "bad -o own=00:04: not a PCI address (DDDD:BB:DD.F or "
+		     "BB:DD.F; several: own=00:04.0;00:05.0)", NULL);
+	expect_error((const char *[]){ "-o", "own=", "/tmp", NULL },
+		     "-o own= is empty: name a function (own=00:04.0)", NULL);
+	expect_error((const char *[]){ "--fake=/nonexistent/m.txt", "-o",
+				       "own=00:04.0", "/tmp", NULL },
+		     "-o own= binds real functions to aperture_io: a fake "
+		     "machine's function is owned with driver=aperture_io in "
+		     "its description", NULL);
 }
 END_TEST
 
