@@ -160,6 +160,8 @@ int aperture_arg_put(void __user *uarg, const struct aperture_io_bar *arg);
 /* xfer.c: the data path */
 ssize_t aperture_bar_read_iter(struct kiocb *iocb, struct iov_iter *iter);
 ssize_t aperture_bar_write_iter(struct kiocb *iocb, struct iov_iter *iter);
+int aperture_bar_access(struct aperture_handle *h, u64 off, void *buf,
+			int len, bool write);
 
 /* mmap.c: mappings */
 int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma);
