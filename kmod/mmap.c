@@ -61,8 +61,10 @@ static vm_fault_t aperture_vm_fault(struct vm_fault *vmf)
 
 /*
  * Another process's view of the mapping (ptrace, /proc/PID/mem): through
- * the kernel windows, cut as read and write are (xfer.c), whether or not
- * the page was touched yet.  Writes only where the mapping is writable.
+ * the kernel windows, cut as read and write are (xfer.c).  As
+ * generic_access_phys(), only where the page has its page table entry
+ * (a page not touched yet, or zapped by a kill, is an error: EIO to the
+ * reader), and writes only where the mapping is writable.
  */
 static int aperture_vm_access(struct vm_area_struct *vma, unsigned long addr,
 			      void *buf, int len, int write)
@@ -72,6 +74,8 @@ static int aperture_vm_access(struct vm_area_struct *vma, unsigned long addr,
 
 	write &= FOLL_WRITE;
 	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EINVAL;
+	if (!aperture_pte_present(vma, addr & PAGE_MASK))
 		return -EINVAL;
 	return aperture_bar_access(h, off, buf, len, write);
 }

@@ -410,10 +410,11 @@ END_TEST
 /*
  * The same through a mapping of a register BAR, by the module's ->access:
  * the access each read and write of the descriptor would make (a 32-bit
- * read of edu's identity, the liveness register written and read), on a
- * page not touched yet.  The kernel's generic_access_phys() found no page
- * there (EIO), and once touched read edu a byte at a time on arm64, which
- * edu refuses: a synchronous external abort.
+ * read of edu's identity, the liveness register written and read).  The
+ * kernel's generic_access_phys() read edu a byte at a time on arm64
+ * (memcpy_fromio), which edu refuses: a synchronous external abort.  As
+ * there, only a page touched already can be read (check_module_revoke
+ * tells page table entries so).
  */
 START_TEST(edu_proc_mem)
 {
@@ -429,6 +430,10 @@ START_TEST(edu_proc_mem)
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)getpid());
 	mem = open(path, O_RDWR);
 	ck_assert_int_ge(mem, 0);
+	errno = 0;
+	ck_assert_int_eq(pread(mem, &v, 4, (off_t)(uintptr_t)map), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_uint_eq(map[0], 0x010000ed);
 	ck_assert_int_eq(pread(mem, &v, 4, (off_t)(uintptr_t)map), 4);
 	ck_assert_uint_eq(v, 0x010000ed);
 	/* One byte of a register: the dword read, as pread keeps it. */
