@@ -415,6 +415,17 @@ static inline bool fs_world_without_pat(void)
 	return w && !strcmp(w, "deb12-i386");
 }
 
+/*
+ * Whether this world's libfuse has passthrough (3.17: the Debian 13
+ * worlds, amd64 and arm64; Debian 12's 3.14 has none).
+ */
+static inline bool fs_world_passthrough(void)
+{
+	const char *w = getenv("APERTURE_WORLD");
+
+	return w && (!strcmp(w, "deb13") || !strcmp(w, "deb13-arm64"));
+}
+
 /* A 32-bit x86 kernel (i686), whatever this program is built as. */
 static inline bool fs_kernel_is_32bit(void)
 {
