@@ -62,11 +62,12 @@ KERNEL_TABLE='
 7.3-arm64	deb13-arm64	trixie-backports	arm64	tcg
 '
 
-# The kernels make check runs, in this order.
-# (the x86 worlds; the arm64 world is on its way, issue 23, and runs when
-# named).  ALL_KERNEL_NAMES: every kernel of the table.
+# The kernels make check runs, in this order: every kernel but 7.3-arm64
+# (one arm64 kernel in make check, whose guests run about ten times
+# slower than x86's).  ALL_KERNEL_NAMES: every kernel of the table, which
+# make check-all runs and tests/setup --for check sets up.
 ALL_KERNEL_NAMES=$(awk 'NF { print $1 }' <<<"$KERNEL_TABLE" | xargs)
-KERNEL_NAMES=$(awk 'NF && $2 !~ /arm64/ { print $1 }' <<<"$KERNEL_TABLE" | xargs)
+KERNEL_NAMES=$(awk 'NF && $1 != "7.3-arm64" { print $1 }' <<<"$KERNEL_TABLE" | xargs)
 
 log() { echo "aperturefs: $*" >&2; }
 die() { echo "aperturefs: error: $*" >&2; exit 1; }
