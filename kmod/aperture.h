@@ -199,6 +199,8 @@ int aperture_uarg_put(void __user *uarg, const void *arg, size_t size);
 /* xfer.c: the data path */
 ssize_t aperture_bar_read_iter(struct kiocb *iocb, struct iov_iter *iter);
 ssize_t aperture_bar_write_iter(struct kiocb *iocb, struct iov_iter *iter);
+int aperture_bar_access(struct aperture_handle *h, u64 off, void *buf,
+			int len, bool write);
 
 /* mmap.c: mappings */
 int aperture_bar_mmap(struct file *file, struct vm_area_struct *vma);

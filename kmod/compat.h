@@ -82,6 +82,36 @@ static inline void aperture_inode_init_ts(struct inode *inode)
 #endif
 
 /*
+ * Whether a vma has a page table entry at addr (the page was touched):
+ * follow_pfnmap_start() since 6.12, follow_pte() on the mm before.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+static inline bool aperture_pte_present(struct vm_area_struct *vma,
+					unsigned long addr)
+{
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+
+	if (follow_pfnmap_start(&args))
+		return false;
+	follow_pfnmap_end(&args);
+	return true;
+}
+#else
+static inline bool aperture_pte_present(struct vm_area_struct *vma,
+					unsigned long addr)
+{
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	if (follow_pte(vma->vm_mm, addr, &ptep, &ptl))
+		return false;
+	__acquire(ptl);		/* follow_pte() returned it locked */
+	pte_unmap_unlock(ptep, ptl);
+	return true;
+}
+#endif
+
+/*
  * 64-bit MMIO for the bulk copies of prefetchable memory.  32-bit kernels
  * have no __raw_readq/__raw_writeq: there each goes out as two 32-bit
  * accesses, low half first, which is right on memory, where any width is.

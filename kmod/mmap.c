@@ -26,7 +26,11 @@
  * The memory type: the kernel window (io_mapping_create_wc or ioremap)
  * reserves the BAR's range in that type for as long as the BAR lives, and
  * on x86 vmf_insert_pfn_prot() takes the type of that reservation, which
- * is also the type vm_page_prot asks for.
+ * is also the type vm_page_prot asks for.  The uncached type is
+ * pgprot_device(), as the kernel's own pci_mmap_resource_range() gives
+ * sysfs resourceN: on arm64 Device-nGnRE, the type of ioremap() (the
+ * kernel window), where pgprot_noncached() is the stricter nGnRnE; on x86
+ * and the others the two are one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -55,11 +59,30 @@ static vm_fault_t aperture_vm_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * Another process's view of the mapping (ptrace, /proc/PID/mem): through
+ * the kernel windows, cut as read and write are (xfer.c).  As
+ * generic_access_phys(), only where the page has its page table entry
+ * (a page not touched yet, or zapped by a kill, is an error: EIO to the
+ * reader), and writes only where the mapping is writable.
+ */
+static int aperture_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *buf, int len, int write)
+{
+	struct aperture_handle *h = vma->vm_private_data;
+	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+
+	write &= FOLL_WRITE;
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EINVAL;
+	if (!aperture_pte_present(vma, addr & PAGE_MASK))
+		return -EINVAL;
+	return aperture_bar_access(h, off, buf, len, write);
+}
+
 static const struct vm_operations_struct aperture_vm_ops = {
 	.fault = aperture_vm_fault,
-#ifdef CONFIG_HAVE_IOREMAP_PROT
-	.access = generic_access_phys,
-#endif
+	.access = aperture_vm_access,
 };
 
 static int aperture_bar_do_mmap(struct file *file, struct vm_area_struct *vma)
@@ -99,7 +122,7 @@ static int aperture_bar_do_mmap(struct file *file, struct vm_area_struct *vma)
 	if (bar->memtype == APERTURE_IO_MEMTYPE_WC)
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 	else
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+		vma->vm_page_prot = pgprot_device(vma->vm_page_prot);
 	aperture_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 			      VM_DONTDUMP);
 	vma->vm_ops = &aperture_vm_ops;

@@ -300,6 +300,55 @@ static ssize_t aperture_bar_rw(struct kiocb *iocb, struct iov_iter *iter,
 	return done ? done : ret;
 }
 
+/*
+ * ->access of a mapping (ptrace, /proc/PID/mem, so gdb): len bytes at BAR
+ * offset off, between buf and the kernel windows, cut exactly as the
+ * handle's read and write are.  Not generic_access_phys(): its
+ * memcpy_fromio()/memcpy_toio() go a byte at a time up to an 8-byte
+ * boundary and 8 bytes at a time after it (arm64, and the generic ones),
+ * widths a register need not take: a 4-byte read of edu's first register
+ * was four byte reads, a synchronous external abort on arm64.  Returns
+ * the bytes done, or the error if none were.
+ */
+int aperture_bar_access(struct aperture_handle *h, u64 off, void *buf,
+			int len, bool write)
+{
+	struct aperture_bar *bar = h->bar;
+	u8 bounce[APERTURE_BOUNCE_STACK + 8] __aligned(8);
+	size_t count, done = 0, chunk;
+	u64 o, end;
+	u8 *b;
+	int err;
+
+	if (len <= 0 || off >= bar->size)
+		return -EINVAL;
+	count = min_t(u64, len, bar->size - off);
+	if (write && !aperture_split_write_ok(&h->split, off, count))
+		return -EINVAL;
+	err = aperture_bar_decodes(bar);
+	if (err)
+		return err;
+	while (done < count) {
+		o = off + done;
+		chunk = min_t(u64, count - done,
+			      min_t(u64, APERTURE_BOUNCE_STACK,
+				    PAGE_SIZE - (o & ~PAGE_MASK)));
+		end = o + chunk;
+		if (done + chunk < count)
+			chunk -= end & 7;
+		b = bounce + (o & 7);
+		if (write)
+			memcpy(b, buf + done, chunk);
+		err = aperture_window_xfer(bar, &h->split, o, b, chunk, write);
+		if (err)
+			return done ? done : err;
+		if (!write)
+			memcpy(buf + done, b, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
 /* A transfer that did nothing and failed is a refusal: traced. */
 static ssize_t aperture_bar_rw_traced(struct kiocb *iocb,
 				      struct iov_iter *iter, bool write)

@@ -61,6 +61,37 @@ static void qmp(const char *json)
 	free(out);
 }
 
+/*
+ * Waits up to 30 s until QEMU itself no longer has device @id.  With
+ * native PCIe hot-plug (arm64's virt; q35's ACPI hot-plug is done at
+ * once) QEMU drops it only when the guest powers the slot off, after
+ * the function left sysfs: a device_add before that finds the slot
+ * occupied.
+ */
+static void wait_qemu_gone(const char *id)
+{
+	const char *src = getenv("APERTURE_SRC");
+	double deadline = fs_now() + 30;
+	char want[64], *out;
+	bool there;
+	int st;
+
+	snprintf(want, sizeof(want), "\"name\": \"%s\"", id);
+	for (;;) {
+		out = fs_sh(&st, "%s/tests/vm/qmp '{\"execute\":\"qom-list\","
+			    "\"arguments\":{\"path\":\"/machine/peripheral\"}}'",
+			    src);
+		ck_assert_msg(st == 0, "qmp qom-list: %s", out);
+		there = strstr(out, want);
+		free(out);
+		if (!there)
+			return;
+		ck_assert_msg(fs_now() < deadline,
+			      "QEMU still has %s 30 s after device_del", id);
+		usleep(50000);
+	}
+}
+
 static bool listed(const char *dir, const char *name)
 {
 	DIR *d = opendir(dir);
@@ -143,6 +174,7 @@ START_TEST(removal_with_open_file)
 	/* A device that appears is seen without remounting, although its
 	 * name is cached as missing now. */
 	ck_assert_int_eq(stat(fs_path(MNT "/%s", slot), &st), -1);
+	wait_qemu_gone("hotedu");
 	qmp("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"edu\","
 	    "\"id\":\"hotedu2\",\"bus\":\"rp1\"}}");
 	ck_assert_msg(wait_sysfs(slot, true, 30), "%s did not come back",

@@ -174,9 +174,12 @@ START_TEST(test_fuzz_compat)
 	ck_assert_msg(native == (world && !strcmp(world, "deb12-i386")),
 		      "a %d-bit kernel in world %s", native ? 32 : 64,
 		      world ? world : "(APERTURE_WORLD unset)");
-	snprintf(tool, sizeof(tool), "%s/build/host-tools/fuzz_ioctl32", src);
+	/* arm64's 32-bit processes are armhf (AArch32), the others' i386. */
+	snprintf(tool, sizeof(tool), "%s/build/host-tools/fuzz_ioctl32%s", src,
+		 mu_arch_arm64() ? "-armhf" : "");
 	ck_assert_msg(access(tool, X_OK) == 0, "%s is missing (tests/vm/build "
-		      "makes it with gcc-multilib, from tests/setup)", tool);
+		      "makes it with gcc-multilib or, for arm64, "
+		      "gcc-arm-linux-gnueabihf, from tests/setup)", tool);
 	c.count = COMPAT_CALLS;
 	ck_assert_int_eq(fz_run(&c, &st), 0);
 

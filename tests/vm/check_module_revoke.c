@@ -82,8 +82,9 @@ static int touch(volatile uint32_t *p, uint32_t *v)
 /*
  * Whether this process has a page table entry for the page at p:
  * /proc/PID/pagemap skips PFN mappings, but a read of /proc/self/mem goes
- * through the mapping's .access (generic_access_phys), which reads the
- * BAR through the page table entry if there is one and fails if not.
+ * through the mapping's .access (the module's, which as the kernel's
+ * generic_access_phys reads the BAR if there is a page table entry and
+ * fails if not).
  */
 static int pte_present(const void *p)
 {

@@ -121,7 +121,7 @@ START_TEST(test_random_io)
 	const char *world = getenv("APERTURE_WORLD");
 	/* Without passthrough (libfuse 3.14): no shared mmap through the
 	 * mount, and on 6.5+ no splice from a file not opened O_DIRECT. */
-	int pt = world && !strcmp(world, "deb13");
+	int pt = fs_world_passthrough();
 	int mmap_err = pt ? 0 : ENODEV;
 	int splice_err = pt ? 0 : cache_splice_errno();
 	struct aperture_io_bar a;
@@ -281,7 +281,7 @@ START_TEST(test_splice_fresh)
 	fs_mount_log(&m, "/tmp/ap-splice", "passthrough=off",
 		     "/tmp/ap-splice.log");
 	for (int mnt = 0; mnt < 2; mnt++) {
-		int pt = !mnt && !strcmp(world, "deb13");
+		int pt = !mnt && fs_world_passthrough();
 		const char *dir = mnt ? "/tmp/ap-splice" : FS_MNT;
 
 		for (int direct = 0; direct < 2; direct++) {

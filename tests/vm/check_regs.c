@@ -307,7 +307,9 @@ END_TEST
  * The width is the description's.  edu answers 4-byte accesses below 0x80
  * with its registers and 8-byte ones with all ones; QEMU refuses 2-byte
  * ones before they reach edu (its MMIO ops are valid for 4 and 8 bytes
- * only) and the read gives 0.
+ * only) and the read gives 0 on x86, a synchronous external abort on
+ * arm64: there the 16-bit register is the VGA's DISPI ID (BAR2 0x500,
+ * 16-bit registers), which reads 0xb0c5 in one 2-byte access.
  */
 START_TEST(width_follows_description)
 {
@@ -321,22 +323,40 @@ START_TEST(width_follows_description)
 		"<register><name>ID64</name><addressOffset>0</addressOffset>"
 		"<size>64</size></register>"
 		"</registers></peripheral></peripherals></device>\n";
-	unsigned long long edu, edu_end, fl;
+	static const char vga[] =
+		"<device><peripherals><peripheral><name>dispi</name>"
+		"<baseAddress>0x500</baseAddress><registers>"
+		"<register><name>ID16</name><addressOffset>0</addressOffset>"
+		"<size>16</size></register>"
+		"</registers></peripheral></peripherals></device>\n";
+	unsigned long long edu, edu_end, fl, bar2, bar2_end;
+	bool arm64 = fs_arch_arm64();
 	struct acc v[16];
 
 	fs_umount(&mnt);
 	mkdir("/tmp/regs-desc", 0755);
 	fs_write_file("/tmp/regs-desc/1234:11e8.svd", desc, strlen(desc));
+	if (arm64)
+		fs_write_file("/tmp/regs-desc/1234:1111-bar2.svd", vga,
+			      strlen(vga));
 	fs_mount_log(&mnt, MNT, "regs=/tmp/regs-desc", LOG);
 	fs_sysfs_resource(FS_EDU, 0, &edu, &edu_end, &fl);
+	fs_sysfs_resource(FS_VGA, 2, &bar2, &bar2_end, &fl);
 	trace(true);
 	expect(EDU "ID32", "0x010000ed\n");
 	if (fs_kernel_is_32bit())
 		ck_assert_int_eq(open_err(EDU "ID64"), EOPNOTSUPP);
 	else
 		expect(EDU "ID64", "0xffffffffffffffff\n");
-	expect(EDU "ID16", "0x0000\n");
+	if (arm64)
+		expect(DISPI "ID16", "0xb0c5\n");
+	else
+		expect(EDU "ID16", "0x0000\n");
 	trace(false);
+	if (arm64) {
+		ck_assert_uint_eq(traced(bar2, bar2_end - bar2 + 1, v, 16), 1);
+		ACC(v, 0, 'r', 0x500, 2);
+	}
 	ck_assert_uint_eq(traced(edu, edu_end - edu + 1, v, 16),
 			  fs_kernel_is_32bit() ? 1 : 2);
 	ACC(v, 0, 'r', 0, 4);

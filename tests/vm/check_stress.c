@@ -211,9 +211,7 @@ static void reader(enum path p, int out)
 
 static void mounts_up(void)
 {
-	const char *world = getenv("APERTURE_WORLD");
-
-	passthrough = world && !strcmp(world, "deb13");
+	passthrough = fs_world_passthrough();
 	fs_mount(&daemon_mnt, DAEMON_DIR, "passthrough=off");
 	if (passthrough)
 		fs_mount(&pt_mnt, PT_DIR, "passthrough=all");

@@ -23,17 +23,21 @@ static const char *const modes[] = {"all", "mmap", "off"};
 
 /*
  * "deb13" (passthrough available) or "deb12" (libfuse 3.14: none), which
- * the i386 world "deb12-i386" is too.
+ * the i386 world "deb12-i386" is too, and the arm64 world "deb13-arm64"
+ * is "deb13" (libfuse 3.17).
  */
 static inline const char *world(void)
 {
 	const char *w = getenv("APERTURE_WORLD");
 
 	ck_assert_msg(w && (!strcmp(w, "deb12") || !strcmp(w, "deb13") ||
-			    !strcmp(w, "deb12-i386")),
+			    !strcmp(w, "deb12-i386") ||
+			    !strcmp(w, "deb13-arm64")),
 		      "APERTURE_WORLD is %s: run in a guest of tests/vm/run",
 		      w ? w : "unset");
-	return strcmp(w, "deb12-i386") ? w : "deb12";
+	if (!strcmp(w, "deb12-i386"))
+		return "deb12";
+	return strcmp(w, "deb13-arm64") ? w : "deb13";
 }
 
 /* Must shared mmap work on a mount with -o passthrough=@mode? */
@@ -318,6 +322,32 @@ static inline int pat_count(unsigned long long start, unsigned long long end,
 			n++;
 	fclose(f);
 	return n;
+}
+
+/*
+ * The memory type in force for @dev's bar@bar, mapped through mount @t:
+ * on x86 the PAT list's reservation of [start, start + size) ("uncached"
+ * or "write-combining"); arm64 tracks no types (no PAT, no page table
+ * dump in Debian's kernel), so there the type asked for is the type in
+ * force, and what info reports ("uc" or "wc") is checked.
+ */
+static inline void assert_memtype(const struct mnt *t, const char *dev,
+				  int bar, unsigned long long start,
+				  unsigned long long size, const char *type)
+{
+	char path[FS_PATH_LEN], key[32], v[64], *text;
+
+	if (strcmp(getenv("APERTURE_WORLD"), "deb13-arm64")) {
+		ck_assert_int_ge(pat_count(start, start + size, type), 1);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s/info", t->m.dir, dev);
+	text = fs_slurp(path, 65536, NULL);
+	snprintf(key, sizeof(key), "bar%d.memtype", bar);
+	ck_assert_msg(fs_info_get(text, key, v, sizeof(v)), "%s: no %s",
+		      path, key);
+	ck_assert_str_eq(v, strcmp(type, "uncached") ? "wc" : "uc");
+	free(text);
 }
 
 /* The bus address of @dev's bar@bar. */

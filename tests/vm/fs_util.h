@@ -415,6 +415,30 @@ static inline bool fs_world_without_pat(void)
 	return w && !strcmp(w, "deb12-i386");
 }
 
+/*
+ * Whether this world's libfuse has passthrough (3.17: the Debian 13
+ * worlds, amd64 and arm64; Debian 12's 3.14 has none).
+ */
+static inline bool fs_world_passthrough(void)
+{
+	const char *w = getenv("APERTURE_WORLD");
+
+	return w && (!strcmp(w, "deb13") || !strcmp(w, "deb13-arm64"));
+}
+
+/*
+ * An arm64 guest (QEMU 10's virt), where an access a device model
+ * refuses (edu's registers take 4 and 8 bytes only) is a synchronous
+ * external abort, not all ones.
+ */
+static inline bool fs_arch_arm64(void)
+{
+	struct utsname u;
+
+	ck_assert_int_eq(uname(&u), 0);
+	return !strcmp(u.machine, "aarch64");
+}
+
 /* A 32-bit x86 kernel (i686), whatever this program is built as. */
 static inline bool fs_kernel_is_32bit(void)
 {

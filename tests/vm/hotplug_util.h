@@ -143,8 +143,11 @@ static inline void hu_wait_added(const struct mu_dev *d)
 	const char *bdf = d->name;
 	char path[160];
 
-	/* "0000:01:00.0" is 01/00.0 there; other domains keep theirs. */
-	if (!strncmp(bdf, "0000:", 5))
+	/*
+	 * "0000:01:00.0" is 01/00.0 there; other domains keep theirs, and
+	 * arm64 keeps every domain (its pci_proc_domain() is 1): 0000:01.
+	 */
+	if (!strncmp(bdf, "0000:", 5) && !mu_arch_arm64())
 		bdf += 5;
 	snprintf(path, sizeof(path), "/proc/bus/pci/%.*s/%s",
 		 (int)(strrchr(bdf, ':') - bdf), bdf, strrchr(bdf, ':') + 1);
