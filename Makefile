@@ -158,6 +158,7 @@ bench:
 	tests/setup --for bench
 	tests/bench/run
 	tests/bench/client-run
+	tests/bench/own-run
 	$(MAKE) user B=build/host
 	B=build/host tests/bench/regs-mount --large 200000
 
