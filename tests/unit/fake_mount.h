@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,8 +129,17 @@ static inline int fk_run(struct fk *m, const char *const *argv)
 			m->pid = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 		}
-		if (fk_mounted(m->mnt))
+		if (fk_mounted(m->mnt)) {
+			struct statvfs sv;
+
+			/*
+			 * mount(2) returns before the daemon has answered
+			 * FUSE's INIT (where it logs what it decided); a
+			 * statfs is a request, which waits for INIT.
+			 */
+			ck_assert_int_eq(statvfs(m->mnt, &sv), 0);
 			return 0;
+		}
 		usleep(10000);
 	}
 	ck_abort_msg("aperturefs did not mount %s within 5 s", m->mnt);
