@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/highmem.h>
 #include <linux/uio.h>
 
 /* 6.12 moved the unaligned accessors out of asm/. */
