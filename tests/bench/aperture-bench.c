@@ -58,23 +58,39 @@ struct bench_opt opt = {
 
 
 /*
- * True if the CPU advertises ERMS: the kernel and glibc then copy and
- * clear with rep movsb/stosb, which TCG executes one byte at a time.
+ * True if the CPU advertises @flag (" erms", " mops") in /proc/cpuinfo's
+ * "flags" (x86) or "Features" (arm64) line.  ERMS: the kernel and glibc
+ * copy and clear with rep movsb/stosb, which TCG executes one byte at a
+ * time.  MOPS: glibc's memcpy is the CPYF* instructions.
  */
-static bool cpu_has_erms(void)
+static bool cpu_has(const char *flag)
 {
 	char line[4096];
-	bool erms = false;
+	bool has = false;
 	FILE *f = fopen("/proc/cpuinfo", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			erms = strstr(line, " erms") != NULL;
+		if (!strncmp(line, "flags", 5) ||
+		    !strncmp(line, "Features", 8)) {
+			line[strcspn(line, "\n")] = ' ';
+			has = strstr(line, flag) != NULL;
 			break;
 		}
 	if (f)
 		fclose(f);
-	return erms;
+	return has;
+}
+
+/* What the CPU does to copies, for the heading. */
+static const char *cpu_copies(void)
+{
+#ifdef __aarch64__
+	return cpu_has(" mops ") ? "CPU with FEAT_MOPS (memcpy is CPYF*)" :
+				   "CPU without FEAT_MOPS";
+#else
+	return cpu_has(" erms ") ? "CPU with ERMS (rep movsb)" :
+				   "CPU without ERMS/FSRM";
+#endif
 }
 
 
@@ -245,8 +261,7 @@ int main(int argc, char **argv)
 	       opt.world, opt.kernel, opt.release,
 	       shm.na[P_PT][0] ? "passthrough unavailable" :
 				 "passthrough on",
-	       cpu_has_erms() ? "CPU with ERMS (rep movsb)" :
-				"CPU without ERMS/FSRM");
+	       cpu_copies());
 	printf("aperture-bench: %.1f s per group, >= %d rounds, samples of "
 	       "~%.1f ms\n", opt.budget, opt.min_rounds, opt.sample_ns / 1e6);
 	fflush(stdout);

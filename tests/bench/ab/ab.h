@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "aperture.h"
+#include "aperture_split.h"
 
 
 #define EDU_SLOT	"0000:00:04.0"
@@ -75,6 +76,8 @@ struct bar_ctx {
 	volatile uint8_t *map[NR_PATHS]; /* P_MAP, P_SYSFS */
 	char na[NR_PATHS][160];	/* why a path is unavailable, "" if it is */
 	char sysfs_read[64];	/* what read() on resourceN gave */
+	bool exact[NR_PATHS];	/* P_MAP, P_SYSFS: exact copies, not memcpy */
+	char copy[NR_PATHS][80]; /* P_MAP, P_SYSFS: how copies go, and why */
 	char file_off[256];	/* BAR file on the passthrough=off mount */
 	char file_all[256];	/* BAR file on the passthrough=all mount */
 };

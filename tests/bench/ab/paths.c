@@ -36,6 +36,43 @@ void set_na(struct bar_ctx *b, enum path_id p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * How the sequential groups copy on mapping @p of @b (4: the module's, 5:
+ * sysfs resourceN).  memcpy where the memory type lets it make any access:
+ * on x86 every type does; on arm64 Normal non-cacheable does, which the
+ * module gives a prefetchable BAR (write-combining, desc.memtype).  arm64's
+ * Device memory (the module's mapping of a register BAR, and sysfs
+ * resourceN of any BAR, pgprot_device) does not: glibc's memcpy makes
+ * accesses of its own choosing (16-byte pairs, unaligned tails; on a CPU
+ * with FEAT_MOPS, as TCG's "max", one CPYFP/CPYFM/CPYFE sequence), and
+ * on 6.12-arm64 the bench died of SIGBUS (BUS_OBJERR: edu refused the
+ * access, a synchronous external abort) at the CPYFP of __memcpy_mops
+ * reading 4 bytes of edu's BAR0 through the module's mapping.  So there
+ * the copy is the module's own cut (include/aperture_split.h, no bulk
+ * pieces): naturally aligned accesses of up to 8 bytes on a prefetchable
+ * BAR, dwords on a register BAR.  The tables say which (b->copy).
+ */
+static void copy_kind(struct bar_ctx *b, enum path_id p)
+{
+	bool prefetch = b->desc.bar_flags & APERTURE_IO_BAR_PREFETCH;
+	bool device;
+
+#ifdef __aarch64__
+	device = p == P_SYSFS || b->desc.memtype != APERTURE_IO_MEMTYPE_WC;
+#else
+	device = false;
+#endif
+	b->exact[p] = device;
+	if (!device)
+		snprintf(b->copy[p], sizeof(b->copy[p]), "memcpy (%s)",
+			 p == P_MAP && b->desc.memtype == APERTURE_IO_MEMTYPE_WC ?
+				 "write-combining" : "uncached");
+	else
+		snprintf(b->copy[p], sizeof(b->copy[p]),
+			 "aligned %s accesses (Device memory: no memcpy)",
+			 prefetch ? "8-byte" : "4-byte");
+}
+
 /* The "barN.mmap: no (...)" line of info on @mnt, for an n/a reason. */
 static void info_mmap_reason(const char *mnt, const char *slot, int bar,
 			     char *out, size_t len)
@@ -108,9 +145,10 @@ void bar_setup(struct bar_ctx *b, int ctl)
 	}
 	if (b->fd[P_MODULE] >= 0) {
 		m = map_fd(b->fd[P_MODULE], b->desc.size, &err);
-		if (m)
+		if (m) {
 			b->map[P_MAP] = m;
-		else
+			copy_kind(b, P_MAP);
+		} else
 			set_na(b, P_MAP, "mmap: %s", strerror(err));
 	} else {
 		set_na(b, P_MAP, "%s", b->na[P_MODULE]);
@@ -135,9 +173,10 @@ void bar_setup(struct bar_ctx *b, int ctl)
 			snprintf(b->sysfs_read, sizeof(b->sysfs_read),
 				 "read() gave %zd bytes", n);
 		m = map_fd(fd, b->desc.size ? b->desc.size : 4096, &err);
-		if (m)
+		if (m) {
 			b->map[P_SYSFS] = m;
-		else
+			copy_kind(b, P_SYSFS);
+		} else
 			set_na(b, P_SYSFS, "mmap: %s", strerror(err));
 		close(fd);
 	}
@@ -220,6 +259,48 @@ static int spawn_wait(char *const argv[])
 }
 
 /*
+ * @size bytes at @off of mapping @m, in naturally aligned accesses as the
+ * module cuts them (see copy_kind()): up to 8 bytes on a prefetchable BAR,
+ * whole dwords on a register BAR (a read keeps the part asked for).
+ */
+static void exact_copy(const struct bar_ctx *b, volatile uint8_t *m,
+		       bool write, size_t size, uint64_t off)
+{
+	struct aperture_split s = {
+		.mode = b->desc.bar_flags & APERTURE_IO_BAR_PREFETCH ?
+				APERTURE_SPLIT_NATURAL : APERTURE_SPLIT_REG32,
+		.width = 8,
+	};
+	struct aperture_piece pc;
+	uint8_t *buf = write ? wbuf : rbuf;
+
+	for (size_t done = 0; done < size; done += pc.len) {
+		volatile uint8_t *a;
+		uint64_t v = 0;
+
+		aperture_split_next(&s, off + done, size - done, write, &pc);
+		a = m + pc.addr;
+		if (write) {
+			memcpy(&v, buf + done, pc.width);
+			switch (pc.width) {
+			case 8: *(volatile uint64_t *)a = v; break;
+			case 4: *(volatile uint32_t *)a = (uint32_t)v; break;
+			case 2: *(volatile uint16_t *)a = (uint16_t)v; break;
+			default: *a = (uint8_t)v; break;
+			}
+			continue;
+		}
+		switch (pc.width) {
+		case 8: v = *(volatile uint64_t *)a; break;
+		case 4: v = *(volatile uint32_t *)a; break;
+		case 2: v = *(volatile uint16_t *)a; break;
+		default: v = *a; break;
+		}
+		memcpy(buf + done, (uint8_t *)&v + pc.skip, pc.len);
+	}
+}
+
+/*
  * One access of @size bytes at @off through path @p; @reg: a single
  * 32-bit register access (volatile load/store on mappings).  Returns 0
  * or -errno.
@@ -254,6 +335,8 @@ int do_call(const struct bar_ctx *b, enum path_id p, bool write,
 				*r = 0;
 			else
 				*(volatile uint32_t *)rbuf = *r;
+		} else if (b->exact[p]) {
+			exact_copy(b, b->map[p], write, size, off);
 		} else if (write) {
 			memcpy((void *)(b->map[p] + off), wbuf, size);
 		} else {

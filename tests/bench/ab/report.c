@@ -182,6 +182,14 @@ void print_table(const struct bar_ctx *b, const char *kind,
 	if (!strcmp(kind, "reg") || size == 4)
 		printf("%-40s   %s\n", "5 sysfs resourceN read()/write()",
 		       b->sysfs_read);
+	if (strcmp(kind, "reg") && size == 4) {
+		if (b->copy[P_MAP][0])
+			printf("%-40s   %s\n", "4 mapping: copies with",
+			       b->copy[P_MAP]);
+		if (b->copy[P_SYSFS][0])
+			printf("%-40s   %s\n", "5 sysfs mapping: copies with",
+			       b->copy[P_SYSFS]);
+	}
 	if (!strcmp(kind, "reg"))
 		printf("%-40s   %s\n", "6 dd: the default mount",
 		       b->na[P_PT][0] ? "passthrough=all, which falls back "
@@ -276,6 +284,10 @@ void print_md(struct bar_ctx *shm, struct bar_ctx *edu,
 		}
 	}
 	printf("MD|\nMD|sysfs resource2: %s.\n", shm->sysfs_read);
+	if (shm->exact[P_MAP] || shm->exact[P_SYSFS])
+		printf("MD|\nMD|Copies on ivshmem's mappings: the mapping (4) "
+		       "%s, sysfs (5) %s.\n", shm->copy[P_MAP],
+		       shm->copy[P_SYSFS]);
 	printf("MD|\nMD|edu BAR0, one 4-byte register access per call "
 	       "(median time per call):\n");
 	printf("MD|\nMD|| path | read 0x00 | write 0x04 |\n");
