@@ -309,26 +309,13 @@ END_TEST
  */
 static void qtrace(int on)
 {
-	const char *src = getenv("APERTURE_SRC"), *host = getenv("APERTURE_HOST");
-	char cmd[1024], log[256];
+	const char *src = getenv("APERTURE_SRC");
+	char cmd[512];
 
-	ck_assert_msg(src && host, "not in a guest of tests/vm/run");
-	snprintf(log, sizeof(log), "%s/pio.log", host);
-	if (on) {
-		unlink(log);
-		snprintf(cmd, sizeof(cmd),
-			 "%s/tests/vm/qmp '{\"execute\":\"human-monitor-command\","
-			 "\"arguments\":{\"command-line\":\"logfile @HOST@/pio.log\"}}'"
-			 " >/dev/null && %s/tests/vm/qmp '{\"execute\":"
-			 "\"human-monitor-command\",\"arguments\":{\"command-line\":"
-			 "\"log trace:memory_region_ops_read,"
-			 "trace:memory_region_ops_write\"}}' >/dev/null", src, src);
-	} else {
-		snprintf(cmd, sizeof(cmd),
-			 "%s/tests/vm/qmp '{\"execute\":\"human-monitor-command\","
-			 "\"arguments\":{\"command-line\":\"log none\"}}'"
-			 " >/dev/null", src);
-	}
+	ck_assert_msg(src && getenv("APERTURE_HOST"),
+		      "not in a guest of tests/vm/run");
+	snprintf(cmd, sizeof(cmd), "%s/tests/vm/mmio-trace %s", src,
+		 on ? "on pio.log" : "off");
 	ck_assert_msg(system(cmd) == 0, "QMP: %s", cmd);
 }
 
