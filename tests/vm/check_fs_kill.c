@@ -99,11 +99,17 @@ START_TEST(sigkill_mid_copy)
 	waitpid(m.pid, &status, 0);
 	m.pid = 0;
 
-	/* The copy ends with an error, not a hang. */
+	/*
+	 * The copy ends with an error, not a hang: ENOTCONN for a request
+	 * made after the abort, ECONNABORTED for one the abort ended, or
+	 * EIO, the kernel's answer when a read it had in flight came back
+	 * without data (7.3 once, make check on 2026-12-06: the kill's
+	 * timing picks which).
+	 */
 	ck_assert_int_eq(read(rfd, &err, sizeof(err)), sizeof(err));
 	close(rfd);
 	waitpid(copier, &status, 0);
-	ck_assert_msg(err == ENOTCONN || err == ECONNABORTED,
+	ck_assert_msg(err == ENOTCONN || err == ECONNABORTED || err == EIO,
 		      "copy ended with %d (%s)", err, strerror(err));
 
 	/*
